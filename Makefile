@@ -1,0 +1,55 @@
+# Two commands matter (see README): `make run` and `make test`.
+# Set-up is incremental: the virtual environment in .venv/ is (re)installed only when
+# pyproject.toml changed since the last install (stamp files below).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+INPUT ?= data
+OUTPUT ?= output
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-test run test lint package bench-quick clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5,<1'
+
+$(VENV)/.stamp-core: pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -e .
+	@touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,bench]'
+	@touch $@ $(VENV)/.stamp-core
+
+setup: $(VENV)/.stamp-core  ## create .venv with the job's dependencies (PySpark)
+
+setup-test: $(VENV)/.stamp-test  ## create .venv with everything the tests need
+
+run: setup  ## set up, then run the pipeline on data/ into output/
+	$(BIN)/spark-submit jobs/pipeline.py --conf conf/local.toml --input $(INPUT) --output $(OUTPUT)
+
+test: setup-test  ## set up, then run lint + the whole test suite + Terraform checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+	bash .ci/terraform-checks.sh
+
+lint: setup-test  ## ruff lint + format check only
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+package: setup  ## build dist/: entry points + versioned zip of jobs/drug_mentions for Dataproc
+	$(BIN)/python jobs/package_artifact.py --out dist
+
+bench-quick: setup-test  ## benchmark smoke run (tiny sizes)
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:  ## remove build and run outputs (keeps .venv)
+	rm -rf dist output .pytest_cache spark-warehouse

@@ -1,0 +1,8 @@
+"""drug_mentions: build a drug-mention graph from messy PubMed / clinical-trial exports.
+
+The package is shipped to Dataproc as a zip (``python_file_uris``); it needs nothing but
+PySpark at run time. Importing the package itself does not import PySpark, so light tools
+(the GCS CLI, the build script) can read :mod:`drug_mentions.layout` without it.
+"""
+
+__version__ = "0.1.0"
