@@ -1,0 +1,59 @@
+output "data_bucket_name" {
+  description = "Name of the data bucket (no gs:// prefix): input/, code/<version>/, runs/<run_id>/."
+  value       = google_storage_bucket.data.name
+}
+
+output "data_bucket_url" {
+  description = "gs:// URL of the data bucket."
+  value       = google_storage_bucket.data.url
+}
+
+output "composer_environment_name" {
+  description = "Name of the Cloud Composer 3 environment."
+  value       = google_composer_environment.this.name
+}
+
+output "composer_dag_gcs_prefix" {
+  description = "Cloud Storage prefix (gs://.../dags) the DAG files are copied to."
+  value       = google_composer_environment.this.config[0].dag_gcs_prefix
+}
+
+output "airflow_uri" {
+  description = "URL of the Airflow web UI of the Composer environment."
+  value       = google_composer_environment.this.config[0].airflow_uri
+}
+
+output "composer_service_account_email" {
+  description = "Service account the Composer environment (and so the DAG) runs as."
+  value       = google_service_account.composer.email
+}
+
+output "batch_service_account_email" {
+  description = "Service account the Dataproc batches run as (DRUG_MENTIONS_BATCH_SERVICE_ACCOUNT)."
+  value       = google_service_account.batch.email
+}
+
+output "subnetwork" {
+  description = "Subnetwork of the batches, as projects/P/regions/R/subnetworks/S (DRUG_MENTIONS_SUBNETWORK)."
+  value       = google_compute_subnetwork.batches.id
+}
+
+output "dag_env_variables" {
+  description = "Environment variables set on the Composer environment for the DAG."
+  value       = local.dag_env_variables
+}
+
+output "bigquery_dataset" {
+  description = "BigQuery dataset (project:dataset) holding the external mentions table and the top_journals view."
+  value       = "${var.project_id}:${google_bigquery_dataset.analytics.dataset_id}"
+}
+
+output "mentions_table" {
+  description = "Fully qualified external mentions table (project.dataset.table), or null while mentions_run_id is empty."
+  value       = local.mentions_enabled ? "${var.project_id}.${google_bigquery_dataset.analytics.dataset_id}.${google_bigquery_table.mentions[0].table_id}" : null
+}
+
+output "alert_policy_names" {
+  description = "Names of the failure alert policies (empty while alert_email is empty)."
+  value       = concat(google_monitoring_alert_policy.batch_failed[*].name, google_monitoring_alert_policy.dag_run_failed[*].name)
+}

@@ -1,0 +1,237 @@
+# Inputs. Every variable is typed and described; values that can be known to be wrong before
+# an apply are rejected by a validation block.
+
+variable "project_id" {
+  description = "Google Cloud project id that hosts the whole stack."
+  type        = string
+
+  validation {
+    # Project id rules: 6-30 chars, lowercase letters, digits and hyphens, starts with a letter,
+    # does not end with a hyphen.
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be 6-30 characters: lowercase letters, digits, hyphens; start with a letter, not end with a hyphen."
+  }
+}
+
+variable "region" {
+  description = "Region of the Composer environment, the Dataproc batches, the subnet, the data bucket and the BigQuery dataset (one region keeps data local and egress free)."
+  type        = string
+  default     = "europe-west1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]{1,2}$", var.region))
+    error_message = "region must be a Google Cloud region name such as europe-west1 or us-central1 (not a zone, not a multi-region)."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (buckets, service accounts, network, Composer environment)."
+  type        = string
+  default     = "drug-mentions"
+
+  validation {
+    # 3-20 chars keeps service-account ids (<= 30 chars with '-composer') and bucket names legal.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-20 characters: lowercase letters, digits, hyphens; start with a letter, end with a letter or digit."
+  }
+}
+
+variable "environment" {
+  description = "Deployment stage, used as the `environment` label (e.g. dev, prod)."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}$", var.environment))
+    error_message = "environment must be a valid label value: lowercase letters, digits, hyphens, starting with a letter."
+  }
+}
+
+variable "labels" {
+  description = "Extra labels merged into the labels of every resource (app, environment and managed-by are always set)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))
+    ])
+    error_message = "Label keys must match ^[a-z][a-z0-9_-]{0,62}$ and values ^[a-z0-9_-]{0,63}$."
+  }
+}
+
+# --- Data bucket -------------------------------------------------------------------------------
+
+variable "runs_retention_days" {
+  description = "Age in days after which objects under runs/ (per-run outputs) are deleted by the bucket lifecycle."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.runs_retention_days >= 1 && floor(var.runs_retention_days) == var.runs_retention_days
+    error_message = "runs_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Days a noncurrent (overwritten or deleted) object version is kept before the lifecycle deletes it."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
+    error_message = "noncurrent_version_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+# --- Network -----------------------------------------------------------------------------------
+
+variable "subnet_cidr" {
+  description = "Primary IPv4 range of the subnet the Dataproc Serverless batches run in (each batch uses one IP per driver/executor VM)."
+  type        = string
+  default     = "10.10.0.0/22"
+
+  validation {
+    condition     = can(cidrhost(var.subnet_cidr, 0)) && tonumber(split("/", var.subnet_cidr)[1]) <= 26
+    error_message = "subnet_cidr must be an IPv4 CIDR block of /26 or larger, e.g. 10.10.0.0/22."
+  }
+}
+
+# --- Composer ----------------------------------------------------------------------------------
+
+variable "composer_image_version" {
+  description = "Pinned Cloud Composer 3 image (Airflow 3 build). The DAG tests pin apache-airflow to the same Airflow version."
+  type        = string
+  default     = "composer-3-airflow-3.1.7-build.0"
+
+  validation {
+    # A fully pinned Composer 3 build: no aliases such as 'latest' or a bare major version.
+    condition     = can(regex("^composer-3-airflow-[0-9]+\\.[0-9]+\\.[0-9]+-build\\.[0-9]+$", var.composer_image_version))
+    error_message = "composer_image_version must be a pinned Composer 3 build, e.g. composer-3-airflow-3.1.7-build.0."
+  }
+}
+
+variable "composer_environment_size" {
+  description = "Size of the Composer managed infrastructure (Airflow database etc.)."
+  type        = string
+  default     = "ENVIRONMENT_SIZE_SMALL"
+
+  validation {
+    condition     = contains(["ENVIRONMENT_SIZE_SMALL", "ENVIRONMENT_SIZE_MEDIUM", "ENVIRONMENT_SIZE_LARGE"], var.composer_environment_size)
+    error_message = "composer_environment_size must be ENVIRONMENT_SIZE_SMALL, ENVIRONMENT_SIZE_MEDIUM or ENVIRONMENT_SIZE_LARGE."
+  }
+}
+
+variable "composer_workloads" {
+  description = "Airflow component sizes (CPU, memory GB, storage GB, counts). Defaults approximate the Composer 3 'small' preset; one triggerer is required because the DAG uses deferrable operators."
+  type = object({
+    scheduler  = object({ cpu = number, memory_gb = number, storage_gb = number, count = number })
+    web_server = object({ cpu = number, memory_gb = number, storage_gb = number })
+    worker     = object({ cpu = number, memory_gb = number, storage_gb = number, min_count = number, max_count = number })
+    triggerer  = object({ cpu = number, memory_gb = number, count = number })
+  })
+  default = {
+    scheduler  = { cpu = 0.5, memory_gb = 2, storage_gb = 1, count = 1 }
+    web_server = { cpu = 1, memory_gb = 2, storage_gb = 1 }
+    worker     = { cpu = 0.5, memory_gb = 2, storage_gb = 10, min_count = 1, max_count = 3 }
+    triggerer  = { cpu = 0.5, memory_gb = 1, count = 1 }
+  }
+
+  validation {
+    condition     = var.composer_workloads.triggerer.count >= 1
+    error_message = "composer_workloads.triggerer.count must be at least 1: the DAG's deferrable operators need a triggerer."
+  }
+
+  validation {
+    condition = (
+      var.composer_workloads.worker.min_count >= 1 &&
+      var.composer_workloads.worker.max_count >= var.composer_workloads.worker.min_count &&
+      var.composer_workloads.scheduler.count >= 1
+    )
+    error_message = "Need at least one scheduler and one worker, and worker.max_count >= worker.min_count."
+  }
+}
+
+# --- Settings the DAG reads (Composer environment variables) ------------------------------------
+
+variable "code_version" {
+  description = "Version of the packaged job (gs://<data-bucket>/code/<version>/) the DAG submits; DRUG_MENTIONS_CODE_VERSION."
+  type        = string
+  default     = "0.1.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+([.+-][0-9A-Za-z.-]+)?$", var.code_version))
+    error_message = "code_version must be a version such as 0.1.0 or 0.2.0rc1."
+  }
+}
+
+variable "dag_schedule" {
+  description = "Cron schedule of the DAG (UTC); DRUG_MENTIONS_SCHEDULE."
+  type        = string
+  default     = "0 3 * * *"
+
+  validation {
+    # Five whitespace-separated cron fields (Airflow also accepts presets such as @daily).
+    condition     = can(regex("^(@(hourly|daily|weekly|monthly|yearly)|[^\\s]+(\\s+[^\\s]+){4})$", var.dag_schedule))
+    error_message = "dag_schedule must be a 5-field cron expression (e.g. '0 3 * * *') or an Airflow preset such as @daily."
+  }
+}
+
+variable "composer_sa_data_bucket_role" {
+  description = "Role of the Composer service account on the data bucket. Empty (default): none, the DAG only submits batches. Set roles/storage.objectViewer or roles/storage.objectUser only if a DAG task must read or clean up run outputs."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = contains(["", "roles/storage.objectViewer", "roles/storage.objectUser"], var.composer_sa_data_bucket_role)
+    error_message = "composer_sa_data_bucket_role must be empty, roles/storage.objectViewer or roles/storage.objectUser."
+  }
+}
+
+# --- Analysts ----------------------------------------------------------------------------------
+
+variable "mentions_run_id" {
+  description = "Run whose mentions the BigQuery external table reads (gs://<data-bucket>/runs/<run_id>/mentions/). Empty: no table yet (BigQuery reads the Parquet schema at creation, so a run must exist). Re-apply with a newer run id to repoint."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.mentions_run_id == "" || can(regex("^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,127}$", var.mentions_run_id))
+    error_message = "mentions_run_id must be empty or a run id made of letters, digits and _ . : + - (no slashes)."
+  }
+}
+
+variable "analyst_members" {
+  description = "IAM principals (user:, group:, serviceAccount:, domain:) who may query the analytics dataset: BigQuery data viewer on the dataset, job user on the project, object viewer on the data bucket (external tables read GCS with the caller's identity)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.analyst_members : can(regex("^(user|group|serviceAccount|domain):.+$", m))])
+    error_message = "Each analyst member must start with user:, group:, serviceAccount: or domain:."
+  }
+}
+
+# --- Operators ---------------------------------------------------------------------------------
+
+variable "alert_email" {
+  description = "E-mail notified when a Dataproc batch or a DAG run fails. Empty (default): no notification channel and no alert policies."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be empty or an e-mail address."
+  }
+}
+
+variable "batch_id_prefix" {
+  description = "Prefix of the Dataproc batch ids the DAG creates; the batch-failure alert only matches these batches."
+  type        = string
+  default     = "drug-mentions"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,40}$", var.batch_id_prefix))
+    error_message = "batch_id_prefix must be lowercase letters, digits and hyphens, starting with a letter (Dataproc batch id rules)."
+  }
+}
