@@ -1,0 +1,145 @@
+"""The three sub-commands: deploy, fetch, ls-runs. Each prints its result lines on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import drug_mentions
+from drug_mentions import layout
+from google.cloud import storage
+
+from gcs_cli import runs, transfer
+from gcs_cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from gcs_cli.targets import Location, read_tf_outputs, resolve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    location: Location
+    files: list[tuple[Path, str]]  # (local file, object name)
+
+
+def _data_bucket(args: argparse.Namespace) -> str:
+    tf = read_tf_outputs(Path(args.tf_outputs)) if args.tf_outputs else None
+    location = resolve(args.data_bucket, tf, "data_bucket_name", "--data-bucket")
+    if location.prefix:
+        raise CliError("--data-bucket takes a bucket name, not a path", EXIT_USAGE)
+    return location.bucket
+
+
+def _files_under(root: Path, location: Location) -> list[tuple[Path, str]]:
+    return [(p, location.name(p.relative_to(root).as_posix())) for p in transfer.local_files(root)]
+
+
+def _deploy_targets(args: argparse.Namespace) -> list[Target]:
+    tf = read_tf_outputs(Path(args.tf_outputs)) if args.tf_outputs else None
+    bucket = _data_bucket(args)
+    dags_location = resolve(args.dags_prefix, tf, "composer_dag_gcs_prefix", "--dags-prefix")
+    version = args.code_version or drug_mentions.__version__
+    dist, dags, data = Path(args.dist), Path(args.dags), Path(args.data)
+
+    artifact = dist / f"drug_mentions-{version}.zip"
+    if not artifact.is_file():
+        raise CliError(f"{artifact} not found: run `make package` first", EXIT_USAGE)
+    dag_files = sorted(p for p in dags.glob("*.py") if p.is_file())
+    if not dag_files:
+        raise CliError(f"no DAG file (*.py) in {dags}/", EXIT_USAGE)
+
+    code = Location(bucket, f"{layout.CODE_PREFIX}/{version}")
+    targets = [Target("code", code, _files_under(dist, code))]
+    if args.with_data:
+        if not data.is_dir():
+            raise CliError(f"--with-data: {data}/ not found", EXIT_USAGE)
+        inputs = Location(bucket, layout.INPUT_PREFIX)
+        targets.append(Target("input", inputs, _files_under(data, inputs)))
+    # DAGs last: Composer may schedule a DAG as soon as it appears; its code must be there.
+    dag_pairs = [(p, dags_location.name(p.name)) for p in dag_files]
+    targets.append(Target("dags", dags_location, dag_pairs))
+    return targets
+
+
+def deploy(args: argparse.Namespace, client: storage.Client) -> int:
+    targets = _deploy_targets(args)
+    # Plan everything first: a missing bucket or a bad listing fails before any write.
+    plans = [
+        transfer.plan_uploads(client, t.location.bucket, t.location.name(""), t.files)
+        for t in targets
+    ]
+    for target, plan in zip(targets, plans, strict=True):
+        if args.dry_run:
+            for t in plan.transfers:
+                print(f"would upload {t.local} -> gs://{plan.bucket}/{t.name} ({t.reason})")
+            print(
+                f"{target.label}: would upload {len(plan.transfers)}, "
+                f"{plan.unchanged} unchanged -> {target.location.uri}"
+            )
+            continue
+        uploaded = transfer.upload(client, plan, args.progress)
+        print(
+            f"{target.label}: {uploaded} uploaded, {plan.unchanged} unchanged "
+            f"-> {target.location.uri}"
+        )
+    return EXIT_OK
+
+
+def fetch(args: argparse.Namespace, client: storage.Client) -> int:
+    bucket = _data_bucket(args)
+    run_id = runs.check_run_id(args.run) if args.run else None
+    run = runs.pick_run(
+        runs.list_runs(client, bucket, with_reports=False), bucket, run_id, args.allow_incomplete
+    )
+    prefix = runs.run_prefix(run.run_id)
+    output_name = prefix + layout.OUTPUT_JSON
+    found = transfer.list_objects(client, bucket, output_name)
+    blobs = [b for name, b in found.items() if name == output_name]
+    if not blobs:
+        raise CliError(f"run {run.run_id} has no {layout.OUTPUT_JSON} in gs://{bucket}/{prefix}")
+    if args.with_mentions:
+        mentions = transfer.list_objects(client, bucket, f"{prefix}{layout.MENTIONS_DIR}/")
+        blobs += [b for name, b in sorted(mentions.items()) if not name.endswith("/")]
+
+    dest = Path(args.dest) if args.dest else Path("fetched") / run.run_id
+    plan = transfer.plan_downloads(blobs, dest, prefix)
+    if args.dry_run:
+        for t in plan.transfers:
+            print(f"would download gs://{bucket}/{t.name} -> {t.local} ({t.reason})")
+        print(
+            f"run {run.run_id}: would download {len(plan.transfers)}, "
+            f"{plan.unchanged} unchanged -> {dest}/"
+        )
+        return EXIT_OK
+    downloaded = transfer.download(plan, args.progress)
+    print(f"run {run.run_id}: {downloaded} downloaded, {plan.unchanged} unchanged -> {dest}/")
+    return EXIT_OK
+
+
+def ls_runs(args: argparse.Namespace, client: storage.Client) -> int:
+    bucket = _data_bucket(args)
+    found = runs.list_runs(client, bucket)
+    if args.json:
+        rows = [
+            {
+                "run_id": r.run_id,
+                "status": r.status,
+                "uri": f"gs://{bucket}/{runs.run_prefix(r.run_id)}",
+                "report": r.report,
+            }
+            for r in found
+        ]
+        print(json.dumps(rows, indent=2, sort_keys=True))
+        return EXIT_OK
+    if not found:
+        print(f"no runs under gs://{bucket}/{layout.RUNS_PREFIX}/")
+        return EXIT_OK
+    width = max(len(r.run_id) for r in found)
+    for r in found:
+        counts = runs.summarize(r.report) if r.complete else ""
+        print(f"{r.run_id:<{width}}  {r.status:<10}  {counts}".rstrip())
+    return EXIT_OK

