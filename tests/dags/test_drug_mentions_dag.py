@@ -1,0 +1,264 @@
+"""The drug_mentions DAG: parses offline, exact tasks/order, rendered batches valid for Dataproc."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pendulum
+import pytest
+from google.cloud import dataproc_v1
+
+try:  # Airflow >= 3.2
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:  # Airflow 3.1
+    from airflow.models.dagbag import DagBag
+
+import drug_mentions
+from drug_mentions import layout
+
+BATCH_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$")
+LABEL_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
+NOV_25 = pendulum.datetime(2026, 11, 25, 3, 0, 0, tz="UTC")
+BUCKET = "gs://drug-mentions-dev-data"
+
+
+@pytest.fixture(scope="module")
+def dag(dags_dir: Path) -> Any:
+    bag = DagBag(dag_folder=str(dags_dir), include_examples=False)
+    assert bag.import_errors == {}
+    assert list(bag.dags) == ["drug_mentions"]
+    return bag.dags["drug_mentions"]
+
+
+def render(task: Any, field: str, logical_date: Any = NOV_25, try_number: int = 1) -> Any:
+    """Render one templated field as the task runner would, from a hand-built context."""
+    context: dict[str, Any] = {
+        "dag_run": SimpleNamespace(run_after=pendulum.datetime(2026, 12, 1, 10, 30, 5, tz="UTC")),
+        "ti": SimpleNamespace(try_number=try_number),
+    }
+    if logical_date is not None:  # Airflow 3 omits the key for runs without a logical date
+        context["logical_date"] = logical_date
+    jinja_env = task.dag.get_template_env()
+    return task.render_template(getattr(task, field), context, jinja_env)
+
+
+def test_tasks_and_dependencies(dag: Any) -> None:
+    assert sorted(dag.task_ids) == ["cleanup_batches", "run_adhoc", "run_pipeline"]
+    assert dag.get_task("run_pipeline").upstream_task_ids == set()
+    assert dag.get_task("run_adhoc").upstream_task_ids == {"run_pipeline"}
+    assert dag.get_task("cleanup_batches").upstream_task_ids == {"run_pipeline", "run_adhoc"}
+    assert [task.task_id for task in dag.topological_sort()] == [
+        "run_pipeline",
+        "run_adhoc",
+        "cleanup_batches",
+    ]
+
+
+def test_cleanup_runs_whatever_happened_without_masking_failures(dag: Any) -> None:
+    cleanup = dag.get_task("cleanup_batches")
+    assert cleanup.is_teardown is True
+    # With no setup task upstream this rule behaves as ALL_DONE (trigger_rule_dep).
+    assert cleanup.trigger_rule == "all_done_setup_success"
+    assert not any(task.is_setup for task in dag.tasks)
+
+
+def test_dag_settings(dag: Any) -> None:
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.dagrun_timeout == timedelta(hours=5)
+    assert dag.timetable.summary == "0 3 * * *"
+    assert dag.tags == {"drug-mentions", "dataproc-serverless"}
+    assert dag.doc_md.startswith("Airflow DAG: run the drug-mention pipeline")
+    for task_id in ("run_pipeline", "run_adhoc"):
+        task = dag.get_task(task_id)
+        assert task.retries == 2
+        assert task.retry_delay == timedelta(minutes=5)
+        assert task.deferrable is True
+        assert task.batch["runtime_config"] == {"version": "3.0"}
+        assert (task.project_id, task.region) == ("drug-mentions-dev", "europe-west1")
+
+
+def test_pipeline_batch_rendered_exactly(dag: Any) -> None:
+    task = dag.get_task("run_pipeline")
+    assert render(task, "batch_id", try_number=1) == "dm-pipeline-20261125t030000-1"
+    assert render(task, "batch") == {
+        "runtime_config": {"version": "3.0"},
+        "pyspark_batch": {
+            "main_python_file_uri": f"{BUCKET}/code/0.1.0/pipeline.py",
+            "python_file_uris": [f"{BUCKET}/code/0.1.0/drug_mentions-0.1.0.zip"],
+            "args": [
+                "--input",
+                f"{BUCKET}/input",
+                "--output",
+                f"{BUCKET}/runs/20261125t030000",
+                "--conf",
+                f"{BUCKET}/code/0.1.0/conf/gcp.toml",
+            ],
+        },
+        "environment_config": {
+            "execution_config": {
+                "service_account": "drug-mentions-batch@drug-mentions-dev.iam.gserviceaccount.com",
+                "subnetwork_uri": "default",
+                "ttl": {"seconds": 7200},
+            }
+        },
+        "labels": {
+            "app": "drug-mentions",
+            "job": "pipeline",
+            "run_id": "20261125t030000",
+            "code_version": "0-1-0",
+        },
+    }
+
+
+def test_adhoc_batch_rendered_exactly(dag: Any) -> None:
+    task = dag.get_task("run_adhoc")
+    assert render(task, "batch_id", try_number=3) == "dm-adhoc-20261125t030000-3"
+    batch = render(task, "batch")
+    assert batch["pyspark_batch"] == {
+        "main_python_file_uri": f"{BUCKET}/code/0.1.0/adhoc.py",
+        "python_file_uris": [f"{BUCKET}/code/0.1.0/drug_mentions-0.1.0.zip"],
+        "args": [
+            "--mentions",
+            f"{BUCKET}/runs/20261125t030000/mentions",
+            "--json",
+            "--out",
+            f"{BUCKET}/runs/20261125t030000/adhoc/top_journals.json",
+            "--conf",
+            f"{BUCKET}/code/0.1.0/conf/gcp.toml",
+        ],
+    }
+    assert batch["labels"]["job"] == "adhoc"
+    assert batch["labels"]["run_id"] == "20261125t030000"
+
+
+@pytest.mark.parametrize("task_id", ["run_pipeline", "run_adhoc"])
+def test_rendered_batch_is_a_valid_dataproc_batch(dag: Any, task_id: str) -> None:
+    batch = dataproc_v1.Batch(**render(dag.get_task(task_id), "batch"))
+    assert batch.runtime_config.version == "3.0"
+    assert batch.environment_config.execution_config.ttl == timedelta(hours=2)
+    for key, value in batch.labels.items():
+        assert LABEL_KEY_RE.match(key), key
+        assert LABEL_VALUE_RE.match(value), value
+
+
+def test_misspelt_batch_field_is_rejected(dag: Any) -> None:
+    batch = render(dag.get_task("run_pipeline"), "batch")
+    batch["pyspark_batch"]["main_python_file_url"] = batch["pyspark_batch"].pop(
+        "main_python_file_uri"
+    )
+    with pytest.raises(ValueError, match="main_python_file_url"):
+        dataproc_v1.Batch(**batch)
+
+
+def test_batch_ids_valid_and_unique_per_try_and_date(dag: Any) -> None:
+    dates = [NOV_25, NOV_25.add(days=1), None]  # None: a manual run without logical date
+    ids = [
+        render(dag.get_task(task_id), "batch_id", logical_date=date, try_number=try_number)
+        for task_id in ("run_pipeline", "run_adhoc")
+        for date in dates
+        for try_number in (1, 2, 99)
+    ]
+    assert len(set(ids)) == len(ids) == 18
+    for batch_id in ids:
+        assert BATCH_ID_RE.match(batch_id), batch_id
+    assert "dm-pipeline-20261126t030000-2" in ids
+    assert "dm-adhoc-20261201t103005-99" in ids  # falls back to run_after
+
+
+def test_cleanup_targets_this_runs_batches(dag: Any, dag_module: ModuleType) -> None:
+    rendered = render(dag.get_task("cleanup_batches"), "op_kwargs")
+    assert rendered == {"run_id": "20261125t030000"}
+    assert dag_module.batch_filter(rendered["run_id"]) == (
+        'labels.app = "drug-mentions" AND labels.run_id = "20261125t030000"'
+    )
+
+
+def test_batches_to_cancel_keeps_only_pending_and_running(dag_module: ModuleType) -> None:
+    state = dataproc_v1.Batch.State
+    batches = [
+        dataproc_v1.Batch(name=f"projects/p/locations/r/batches/b-{s.name.lower()}", state=s)
+        for s in state
+    ]
+    names = [batch.name for batch in dag_module.batches_to_cancel(batches)]
+    assert names == [
+        "projects/p/locations/r/batches/b-pending",
+        "projects/p/locations/r/batches/b-running",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0.1.0", "0-1-0"), ("1.2.0rc1+Local", "1-2-0rc1-local"), ("x" * 70, "x" * 63)],
+)
+def test_to_label_value(dag_module: ModuleType, text: str, expected: str) -> None:
+    assert dag_module.to_label_value(text) == expected
+
+
+def test_layout_strings_match_the_job_package(dag_module: ModuleType) -> None:
+    assert dag_module.INPUT_PREFIX == layout.INPUT_PREFIX
+    assert dag_module.RUNS_PREFIX == layout.RUNS_PREFIX
+    assert dag_module.CODE_PREFIX == layout.CODE_PREFIX
+    assert dag_module.ADHOC_DIR == layout.ADHOC_DIR
+    assert dag_module.MENTIONS_DIR == layout.MENTIONS_DIR
+    assert drug_mentions.__name__ == dag_module.PACKAGE_NAME
+
+
+def test_default_code_version_is_the_package_version(dag_module: ModuleType) -> None:
+    # Bumping drug_mentions.__version__? Bump the DAG's default DRUG_MENTIONS_CODE_VERSION too.
+    assert drug_mentions.__version__ == dag_module.CODE_VERSION
+
+
+def test_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, load_dag: Callable[[str], ModuleType]
+) -> None:
+    settings = {
+        "DRUG_MENTIONS_PROJECT_ID": "acme-prod",
+        "DRUG_MENTIONS_REGION": "us-central1",
+        "DRUG_MENTIONS_DATA_BUCKET": "acme-dm-data",
+        "DRUG_MENTIONS_BATCH_SERVICE_ACCOUNT": "dm-batch@acme-prod.iam.gserviceaccount.com",
+        "DRUG_MENTIONS_SUBNETWORK": "projects/acme-net/regions/us-central1/subnetworks/dm",
+        "DRUG_MENTIONS_CODE_VERSION": "0.2.0",
+        "DRUG_MENTIONS_SCHEDULE": "30 5 * * 1",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    module = load_dag("dag_drug_mentions_env_test")
+    task = module.dag.get_task("run_pipeline")
+    assert module.dag.timetable.summary == "30 5 * * 1"
+    assert (task.project_id, task.region) == ("acme-prod", "us-central1")
+    batch = render(task, "batch")
+    assert (
+        batch["pyspark_batch"]["main_python_file_uri"] == "gs://acme-dm-data/code/0.2.0/pipeline.py"
+    )
+    assert batch["pyspark_batch"]["python_file_uris"] == [
+        "gs://acme-dm-data/code/0.2.0/drug_mentions-0.2.0.zip"
+    ]
+    assert batch["pyspark_batch"]["args"][:4] == [
+        "--input",
+        "gs://acme-dm-data/input",
+        "--output",
+        "gs://acme-dm-data/runs/20261125t030000",
+    ]
+    assert batch["environment_config"]["execution_config"] == {
+        "service_account": "dm-batch@acme-prod.iam.gserviceaccount.com",
+        "subnetwork_uri": "projects/acme-net/regions/us-central1/subnetworks/dm",
+        "ttl": {"seconds": 7200},
+    }
+    assert batch["labels"]["code_version"] == "0-2-0"
+
+
+def test_empty_settings_fall_back_to_defaults(
+    monkeypatch: pytest.MonkeyPatch, load_dag: Callable[[str], ModuleType]
+) -> None:
+    monkeypatch.setenv("DRUG_MENTIONS_SCHEDULE", "  ")
+    monkeypatch.setenv("DRUG_MENTIONS_PROJECT_ID", "")
+    module = load_dag("dag_drug_mentions_empty_env_test")
+    assert module.SCHEDULE == "0 3 * * *"
+    assert module.PROJECT_ID == "drug-mentions-dev"
