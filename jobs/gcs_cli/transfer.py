@@ -8,8 +8,6 @@ overwritten: the server answers 412 and the CLI reports a conflict.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import os
 import sys
@@ -19,13 +17,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
-import google_crc32c
 from google.api_core import exceptions as api_exceptions
 from google.cloud import storage
 from google.cloud.storage import transfer_manager
 from tqdm import tqdm
 from tqdm.utils import CallbackIOWrapper
 
+from gcs_cli.checksums import same_content
 from gcs_cli.errors import BucketNotFoundError, ConflictError, describe
 
 log = logging.getLogger(__name__)
@@ -33,7 +31,6 @@ log = logging.getLogger(__name__)
 MAX_WORKERS = 8
 BATCH_FILES = 2 * MAX_WORKERS  # files per transfer_manager call (progress granularity)
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024  # auto mode: no bar for small transfers
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,34 +54,6 @@ class Plan:
     @property
     def total_bytes(self) -> int:
         return sum(t.size for t in self.transfers)
-
-
-def crc32c_b64(path: Path) -> str:
-    """Base64 of the big-endian CRC32C of a file, as GCS reports it in ``Blob.crc32c``."""
-    checksum = google_crc32c.Checksum()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            checksum.update(chunk)
-    return base64.b64encode(checksum.digest()).decode("ascii")
-
-
-def md5_b64(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode("ascii")
-
-
-def same_content(path: Path, blob: storage.Blob) -> bool:
-    """True when the local file and the object have the same bytes (size, then crc32c/md5)."""
-    if blob.size is not None and blob.size != path.stat().st_size:
-        return False
-    if blob.crc32c:
-        return crc32c_b64(path) == blob.crc32c
-    if blob.md5_hash:
-        return md5_b64(path) == blob.md5_hash
-    return False
 
 
 def list_objects(client: storage.Client, bucket: str, prefix: str) -> dict[str, storage.Blob]:
@@ -165,10 +134,16 @@ def progress_bar(total: int, enabled: bool | None, desc: str) -> Iterator[tqdm]:
         yield bar
 
 
-def _batches(transfers: list[Transfer]) -> Iterator[tuple[int, list[Transfer]]]:
-    """Groups sharing one precondition (transfer_manager takes one set of kwargs per call)."""
-    by_generation = sorted(transfers, key=lambda t: (t.generation, t.name))
-    for generation, group in groupby(by_generation, key=lambda t: t.generation):
+def _batches(
+    transfers: list[Transfer], by_generation: bool
+) -> Iterator[tuple[int, list[Transfer]]]:
+    """Batches of files; for uploads, each batch shares one precondition (transfer_manager
+    takes one set of upload kwargs per call)."""
+    ordered = (
+        sorted(transfers, key=lambda t: (t.generation, t.name)) if by_generation else transfers
+    )
+    groups = groupby(ordered, key=lambda t: t.generation if by_generation else 0)
+    for generation, group in groups:
         items = list(group)
         for start in range(0, len(items), BATCH_FILES):
             yield generation, items[start : start + BATCH_FILES]
@@ -202,7 +177,7 @@ def upload(client: storage.Client, plan: Plan, progress: bool | None = None) -> 
     failures: list[tuple[Transfer, BaseException]] = []
     done = 0
     with progress_bar(plan.total_bytes, progress, "upload") as bar:
-        for generation, batch in _batches(plan.transfers):
+        for generation, batch in _batches(plan.transfers, by_generation=True):
             results = transfer_manager.upload_many(
                 [(str(t.local), bucket.blob(t.name)) for t in batch],
                 upload_kwargs={"if_generation_match": generation},
@@ -226,7 +201,7 @@ def download(plan: Plan, progress: bool | None = None) -> int:
     failures: list[tuple[Transfer, BaseException]] = []
     done = 0
     with progress_bar(plan.total_bytes, progress, "download") as bar:
-        for _, batch in _batches(plan.transfers):
+        for _, batch in _batches(plan.transfers, by_generation=False):
             parts = [t.local.with_name(t.local.name + ".part") for t in batch]
             with ExitStack() as stack:
                 pairs = []

@@ -220,3 +220,23 @@ def test_progress_bar_goes_to_stderr_only(gcs, bucket, composer_bucket, project,
     captured = capsys.readouterr()
     assert "upload:" in captured.err
     assert "upload:" not in captured.out
+
+
+def test_many_files_span_several_batches(gcs, bucket, composer_bucket, project, capsys):
+    count = 2 * transfer.BATCH_FILES + 3
+    for i in range(count):
+        (project / "data" / "extra" / f"pubmed_{i:03d}.csv").parent.mkdir(exist_ok=True)
+        (project / "data" / "extra" / f"pubmed_{i:03d}.csv").write_text(f"id\n{i}\n")
+    argv = deploy_argv(project, bucket, composer_bucket)
+
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"input: {count + 4} uploaded, 0 unchanged -> gs://{bucket}/input/"
+    )
+    blob = gcs.bucket(bucket).blob("input/extra/pubmed_017.csv")
+    assert blob.download_as_text() == "id\n17\n"
+
+    dest = project / "fetched-inputs"
+    plan = transfer.plan_downloads(gcs.list_blobs(bucket, prefix="input/extra/"), dest, "input/")
+    assert transfer.download(plan) == count
+    assert (dest / "extra" / f"pubmed_{count - 1:03d}.csv").read_text() == f"id\n{count - 1}\n"
