@@ -1,0 +1,367 @@
+"""Static security and contract checks of terraform/ (offline: python-hcl2, no provider).
+
+python-hcl2 8.x keeps the quotes of block labels and string literals ('"google_storage_bucket"',
+'"enforced"') and wraps expressions in ${...}; the helpers below normalise that.
+"""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+TF_DIR = Path(__file__).resolve().parents[2] / "terraform"
+PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+DAG_ENV_VARS = {
+    "DRUG_MENTIONS_PROJECT_ID",
+    "DRUG_MENTIONS_REGION",
+    "DRUG_MENTIONS_DATA_BUCKET",
+    "DRUG_MENTIONS_BATCH_SERVICE_ACCOUNT",
+    "DRUG_MENTIONS_SUBNETWORK",
+    "DRUG_MENTIONS_CODE_VERSION",
+    "DRUG_MENTIONS_SCHEDULE",
+}
+LABELLED = {  # resource type -> its labels argument
+    "google_storage_bucket": "labels",
+    "google_composer_environment": "labels",
+    "google_bigquery_dataset": "labels",
+    "google_bigquery_table": "labels",
+    "google_monitoring_notification_channel": "user_labels",
+    "google_monitoring_alert_policy": "user_labels",
+}
+
+
+def unquote(value: Any) -> Any:
+    """'"x"' -> 'x'; anything else unchanged."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def block(body: dict, name: str) -> dict:
+    """The single nested block `name` of a parsed body."""
+    blocks = body.get(name)
+    assert isinstance(blocks, list) and len(blocks) == 1, f"expected one {name!r} block"
+    return blocks[0]
+
+
+def regex_in(condition: str) -> re.Pattern[str]:
+    """The pattern of the first regex("...") in a validation condition."""
+    match = re.search(r'regex\("((?:[^"\\]|\\.)*)"', condition)
+    assert match, f"no regex() in {condition!r}"
+    return re.compile(json.loads(f'"{match.group(1)}"'))
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, dict]:
+    files = sorted(TF_DIR.glob("*.tf"))
+    assert files, f"no .tf files in {TF_DIR}"
+    out = {}
+    for path in files:
+        with path.open() as handle:
+            out[path.name] = hcl2.load(handle)
+    return out
+
+
+@pytest.fixture(scope="module")
+def resources(parsed: dict[str, dict]) -> dict[tuple[str, str], dict]:
+    found = {}
+    for doc in parsed.values():
+        for entry in doc.get("resource", []):
+            for rtype, named in entry.items():
+                for name, body in named.items():
+                    found[(unquote(rtype), unquote(name))] = body
+    return found
+
+
+@pytest.fixture(scope="module")
+def variables(parsed: dict[str, dict]) -> dict[str, dict]:
+    return {
+        unquote(name): body
+        for doc in parsed.values()
+        for entry in doc.get("variable", [])
+        for name, body in entry.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def local_values(parsed: dict[str, dict]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for doc in parsed.values():
+        for entry in doc.get("locals", []):
+            merged.update({k: v for k, v in entry.items() if not k.startswith("__")})
+    return merged
+
+
+def of_type(resources: dict, rtype: str) -> dict[str, dict]:
+    return {name: body for (t, name), body in resources.items() if t == rtype}
+
+
+def test_expected_files_exist() -> None:
+    names = {p.name for p in TF_DIR.glob("*.tf")}
+    assert {"versions.tf", "variables.tf", "outputs.tf", "locals.tf"} <= names
+    assert (TF_DIR / "terraform.tfvars.example").is_file()
+    assert not (TF_DIR / "terraform.tfvars").exists(), "real tfvars must not be committed"
+
+
+def test_terraform_and_provider_pinned(parsed: dict[str, dict]) -> None:
+    terraform = block(parsed["versions.tf"], "terraform")
+    assert unquote(terraform["required_version"]) == ">= 1.5.0"
+    google = block(terraform, "required_providers")["google"]
+    assert unquote(google["source"]) == "hashicorp/google"
+    assert re.fullmatch(r"~> \d+\.0", unquote(google["version"])), google["version"]
+
+
+def test_data_bucket_is_private_versioned_and_protected(resources: dict) -> None:
+    bucket = resources[("google_storage_bucket", "data")]
+    assert unquote(bucket["public_access_prevention"]) == "enforced"
+    assert bucket["uniform_bucket_level_access"] is True
+    assert block(bucket, "versioning")["enabled"] is True
+    assert block(bucket, "lifecycle")["prevent_destroy"] is True
+    assert bucket["force_destroy"] is False
+
+
+def test_runs_prefix_expires_after_configured_age(resources: dict) -> None:
+    rules = resources[("google_storage_bucket", "data")]["lifecycle_rule"]
+    runs_rules = [r for r in rules if block(r, "condition").get("matches_prefix") == ['"runs/"']]
+    assert len(runs_rules) == 1
+    assert block(runs_rules[0], "condition")["age"] == "${var.runs_retention_days}"
+    assert unquote(block(runs_rules[0], "action")["type"]) == "Delete"
+
+
+def test_no_primitive_roles_in_any_iam_resource(resources: dict, variables: dict) -> None:
+    roles = [
+        (rtype, name, body["role"])
+        for (rtype, name), body in resources.items()
+        if "_iam_" in rtype and "role" in body
+    ]
+    assert len(roles) >= 8, roles
+    for rtype, name, role in roles:
+        ref = re.fullmatch(r"\$\{var\.(\w+)\}", role)
+        if ref:  # a role from a variable: every value its validation allows must be narrow
+            allowed = set(
+                re.findall(r"roles/[\w.]+", variables[ref.group(1)]["validation"][0]["condition"])
+            )
+            assert allowed and not allowed & PRIMITIVE_ROLES, (rtype, name, allowed)
+        else:
+            assert unquote(role).startswith("roles/"), (rtype, name, role)
+            assert unquote(role) not in PRIMITIVE_ROLES, (rtype, name, role)
+    assert not [t for t, _ in resources if t.endswith("_iam_policy") or t.endswith("_iam_binding")]
+
+
+def test_no_service_account_keys(parsed: dict[str, dict]) -> None:
+    for fname, doc in parsed.items():
+        for kind in ("resource", "data"):
+            for entry in doc.get(kind, []):
+                assert '"google_service_account_key"' not in entry, fname
+    for path in TF_DIR.glob("*.tf"):
+        assert "google_service_account_key" not in path.read_text(), path.name
+
+
+def test_every_variable_has_type_and_description(variables: dict) -> None:
+    assert len(variables) >= 15
+    for name, body in variables.items():
+        assert body.get("type"), f"{name} has no type"
+        assert len(unquote(body.get("description", ""))) > 10, f"{name} has no description"
+
+
+@pytest.mark.parametrize(
+    ("variable", "good", "bad"),
+    [
+        ("project_id", ["my-project-123", "abcdef"], ["My-Project", "ab", "1project", "proj-"]),
+        ("region", ["europe-west1", "us-central1", "europe-west10"], ["europe-west1-b", "EU"]),
+        ("name_prefix", ["drug-mentions", "dm1"], ["Drug", "a", "x" * 21, "dm-"]),
+        (
+            "composer_image_version",
+            ["composer-3-airflow-3.1.7-build.0", "composer-3-airflow-2.10.5-build.33"],
+            ["composer-3-airflow-3.1.7", "composer-latest-airflow-3", "composer-2-airflow-2.10.5"],
+        ),
+    ],
+)
+def test_variable_regex_validations(variables: dict, variable: str, good: list, bad: list) -> None:
+    pattern = regex_in(variables[variable]["validation"][0]["condition"])
+    for value in good:
+        assert pattern.search(value), f"{variable} should accept {value!r}"
+    for value in bad:
+        assert not pattern.search(value), f"{variable} should reject {value!r}"
+
+
+def test_environment_size_is_an_enum(variables: dict) -> None:
+    size = variables["composer_environment_size"]
+    condition = size["validation"][0]["condition"]
+    assert set(re.findall(r"ENVIRONMENT_SIZE_[A-Z]+", condition)) == {
+        "ENVIRONMENT_SIZE_SMALL",
+        "ENVIRONMENT_SIZE_MEDIUM",
+        "ENVIRONMENT_SIZE_LARGE",
+    }
+    assert unquote(size["default"]) == "ENVIRONMENT_SIZE_SMALL"
+
+
+def test_composer_image_is_pinned(resources: dict, variables: dict) -> None:
+    default = unquote(variables["composer_image_version"]["default"])
+    assert re.fullmatch(r"composer-3-airflow-3\.\d+\.\d+-build\.\d+", default), default
+    assert "latest" not in default
+    software = block(
+        block(resources[("google_composer_environment", "this")], "config"), "software_config"
+    )
+    assert software["image_version"] == "${var.composer_image_version}"
+    example = (TF_DIR / "terraform.tfvars.example").read_text()
+    assert f'composer_image_version    = "{default}"' in example
+
+
+def test_composer_has_triggerer_and_dedicated_sa(resources: dict, variables: dict) -> None:
+    config = block(resources[("google_composer_environment", "this")], "config")
+    triggerer = block(block(config, "workloads_config"), "triggerer")
+    assert triggerer["count"] == "${var.composer_workloads.triggerer.count}"
+    assert variables["composer_workloads"]["default"]["triggerer"]["count"] >= 1
+    assert config["environment_size"] == "${var.composer_environment_size}"
+    node = block(config, "node_config")
+    assert node["service_account"] == "${google_service_account.composer.email}"
+
+
+def test_dag_env_vars_are_exactly_the_contract(resources: dict, local_values: dict) -> None:
+    env = local_values["dag_env_variables"]
+    assert set(env) == DAG_ENV_VARS
+    assert env["DRUG_MENTIONS_DATA_BUCKET"] == "${google_storage_bucket.data.name}"
+    assert env["DRUG_MENTIONS_BATCH_SERVICE_ACCOUNT"] == "${google_service_account.batch.email}"
+    assert env["DRUG_MENTIONS_SUBNETWORK"] == "${google_compute_subnetwork.batches.id}"
+    config = block(resources[("google_composer_environment", "this")], "config")
+    assert block(config, "software_config")["env_variables"] == "${local.dag_env_variables}"
+
+
+def test_act_as_only_on_the_batch_service_account(resources: dict) -> None:
+    act_as = [
+        (t, body)
+        for (t, _), body in resources.items()
+        if unquote(body.get("role"))
+        in {"roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator"}
+    ]
+    assert len(act_as) == 1
+    rtype, body = act_as[0]
+    assert rtype == "google_service_account_iam_member"
+    assert body["service_account_id"] == "${google_service_account.batch.name}"
+    assert unquote(body["member"]) == "serviceAccount:${google_service_account.composer.email}"
+
+
+def test_composer_service_agent_extension(resources: dict, local_values: dict) -> None:
+    binding = resources[("google_service_account_iam_member", "composer_agent_v2_ext")]
+    assert unquote(binding["role"]) == "roles/composer.ServiceAgentV2Ext"
+    assert binding["service_account_id"] == "${google_service_account.composer.name}"
+    assert binding["member"] == "${local.composer_service_agent}"
+    assert (
+        "@cloudcomposer-accounts.iam.gserviceaccount.com" in local_values["composer_service_agent"]
+    )
+
+
+def test_batch_sa_object_access_on_data_bucket_only(resources: dict) -> None:
+    batch = "serviceAccount:${google_service_account.batch.email}"
+    bucket_grants = [
+        b
+        for b in of_type(resources, "google_storage_bucket_iam_member").values()
+        if unquote(b["member"]) == batch
+    ]
+    assert len(bucket_grants) == 1
+    assert bucket_grants[0]["bucket"] == "${google_storage_bucket.data.name}"
+    assert unquote(bucket_grants[0]["role"]) in {
+        "roles/storage.objectUser",
+        "roles/storage.objectAdmin",
+    }
+    project_roles = {
+        unquote(b["role"])
+        for b in of_type(resources, "google_project_iam_member").values()
+        if unquote(b["member"]) == batch
+    }
+    assert project_roles == {"roles/dataproc.worker"}
+
+
+def test_required_apis_enabled_and_kept_on_destroy(resources: dict, local_values: dict) -> None:
+    services = set(re.findall(r'"([a-z]+\.googleapis\.com)"', local_values["services"]))
+    required = {
+        "composer",
+        "dataproc",
+        "storage",
+        "iam",
+        "compute",
+        "bigquery",
+        "logging",
+        "monitoring",
+    }
+    assert {f"{s}.googleapis.com" for s in required} <= services
+    api = resources[("google_project_service", "enabled")]
+    assert api["disable_on_destroy"] is False
+
+
+def test_labels_on_every_labellable_resource(resources: dict) -> None:
+    checked = 0
+    for (rtype, name), body in resources.items():
+        if rtype in LABELLED:
+            assert body.get(LABELLED[rtype]) == "${local.labels}", (rtype, name)
+            checked += 1
+    assert checked >= 7
+
+
+def test_batch_network(resources: dict) -> None:
+    assert resources[("google_compute_network", "this")]["auto_create_subnetworks"] is False
+    subnet = resources[("google_compute_subnetwork", "batches")]
+    assert subnet["private_ip_google_access"] is True
+    assert block(subnet, "log_config")
+    rule = resources[("google_compute_firewall", "batches_internal")]
+    subnet_range = ["${google_compute_subnetwork.batches.ip_cidr_range}"]
+    assert unquote(rule["direction"]) == "INGRESS"
+    assert rule["source_ranges"] == subnet_range
+    assert rule["destination_ranges"] == subnet_range
+
+
+def test_alerting_is_off_without_an_email(resources: dict, local_values: dict) -> None:
+    assert local_values["alerts_enabled"] == '${var.alert_email != ""}'
+    for key in [
+        ("google_monitoring_notification_channel", "email"),
+        ("google_monitoring_alert_policy", "batch_failed"),
+        ("google_monitoring_alert_policy", "dag_run_failed"),
+    ]:
+        assert resources[key]["count"] == "${local.alerts_enabled ? 1 : 0}", key
+    for policy in of_type(resources, "google_monitoring_alert_policy").values():
+        assert block(block(policy, "conditions"), "condition_matched_log")["filter"]
+
+
+def test_mentions_external_table(resources: dict) -> None:
+    table = resources[("google_bigquery_table", "mentions")]
+    external = block(table, "external_data_configuration")
+    assert unquote(external["source_format"]) == "PARQUET"
+    assert unquote(external["source_uris"][0]).endswith("/runs/${var.mentions_run_id}/mentions/*")
+    hive = block(external, "hive_partitioning_options")
+    assert unquote(hive["source_uri_prefix"]).endswith(
+        "/runs/${var.mentions_run_id}/mentions/{source:STRING}"
+    )
+
+
+def test_top_journals_sql() -> None:
+    sql = (TF_DIR / "sql" / "top_journals.sql").read_text()
+    assert "FROM `${mentions_table}`" in sql
+    assert "COUNT(DISTINCT drug)" in sql
+    assert "= (SELECT MAX(distinct_drugs) FROM drugs_per_journal)" in sql  # ties all kept
+    assert "ORDER BY distinct_drugs DESC, journal ASC" in sql
+
+
+def test_outputs_have_descriptions(parsed: dict[str, dict]) -> None:
+    outputs = {unquote(n): b for entry in parsed["outputs.tf"]["output"] for n, b in entry.items()}
+    expected = {"data_bucket_name", "composer_dag_gcs_prefix", "airflow_uri"}
+    assert expected | {"composer_service_account_email", "batch_service_account_email"} <= set(
+        outputs
+    )
+    for name, body in outputs.items():
+        assert len(unquote(body.get("description", ""))) > 10, name
+
+
+def test_every_checkov_skip_is_justified() -> None:
+    skips = [
+        line.strip()
+        for path in TF_DIR.glob("*.tf")
+        for line in path.read_text().splitlines()
+        if "checkov:skip" in line
+    ]
+    assert skips, "expected the justified skips to be found"
+    for line in skips:
+        assert re.fullmatch(r"#checkov:skip=CKV2?_GCP_\d+:\S.{20,}", line), line
