@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 INPUT ?= data
 OUTPUT ?= output
+# spark-submit runs find-spark-home with the first python3 on PATH: make it the venv's.
+export PATH := $(abspath $(BIN)):$(PATH)
+export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-test run test lint package bench-quick clean
@@ -34,7 +37,8 @@ setup: $(VENV)/.stamp-core  ## create .venv with the job's dependencies (PySpark
 setup-test: $(VENV)/.stamp-test  ## create .venv with everything the tests need
 
 run: setup  ## set up, then run the pipeline on data/ into output/
-	$(BIN)/spark-submit jobs/pipeline.py --conf conf/local.toml --input $(INPUT) --output $(OUTPUT)
+	$(BIN)/spark-submit --properties-file conf/spark-local.conf \
+		jobs/pipeline.py --conf conf/local.toml --input $(INPUT) --output $(OUTPUT)
 
 test: setup-test  ## set up, then run lint + the whole test suite + Terraform checks
 	$(BIN)/ruff check .

@@ -1,0 +1,141 @@
+"""Normalisation of text, dates and ids, and the reject reason of each record.
+
+All built-in Spark functions (no Python UDF): escape runs are decoded with ``unhex`` +
+``is_valid_utf8`` + ``decode`` inside higher-order functions, Unicode NFC comes from ICU4J
+(bundled with Spark 4 for collations) through ``reflect``, dates are matched by shape and
+validated by Spark's strict parser.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+# Reject reasons (contract section "Normalisation"); order = precedence.
+MALFORMED_RECORD = "malformed_record"
+MISSING_TITLE = "missing_title"
+INVALID_DATE = "invalid_date"
+MISSING_DRUG = "missing_drug"
+DUPLICATE_DRUG = "duplicate_drug"
+
+# A run of literal escapes such as \xc3\xb1 (backslash, x, two hex digits), repeated.
+_ESCAPE_RUN = r"(?:\\x[0-9A-Fa-f]{2})+"
+_NON_ASCII = r"[^\x00-\x7F]"
+# Any Unicode whitespace or separator (NBSP, ideographic space...) and control separators.
+_SPACES = r"[\s\p{Z}\u0085\u200B\uFEFF]+"
+
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_DAY_FIRST = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
+_ISO_DASH = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
+_ISO_SLASH = r"^(\d{4})/(\d{1,2})/(\d{1,2})$"
+_TEXTUAL = r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$"
+
+
+def decode_escape_runs(text: Column) -> Column:
+    """Decode literal ``\\xNN`` runs as UTF-8; drop a run that is not valid UTF-8 entirely.
+
+    ``nursing\\xc3\\x28`` -> ``nursing``; ``\\xc3\\xb1`` -> ``ñ``. Text between runs is kept.
+    """
+    runs = F.regexp_extract_all(text, F.lit(_ESCAPE_RUN), 0)
+    pieces = F.split(text, _ESCAPE_RUN, -1)
+    as_bytes = F.transform(runs, lambda run: F.unhex(F.regexp_replace(run, r"\\x", "")))
+    decoded = F.transform(
+        as_bytes,
+        lambda raw: F.when(F.is_valid_utf8(raw), F.decode(raw, "UTF-8")).otherwise(F.lit("")),
+    )
+    glued = F.zip_with(pieces, F.concat(decoded, F.array(F.lit(""))), lambda p, d: F.concat(p, d))
+    return F.when(text.contains("\\x"), F.array_join(glued, "")).otherwise(text)
+
+
+def nfc(text: Column) -> Column:
+    """Unicode NFC through ICU4J's ``Normalizer.compose(s, false)``; ASCII is left alone."""
+    composed = F.call_function(
+        "reflect", F.lit("com.ibm.icu.text.Normalizer"), F.lit("compose"), text, F.lit(False)
+    )
+    return F.when(text.rlike(_NON_ASCII), composed).otherwise(text)
+
+
+def collapse_spaces(text: Column) -> Column:
+    """Trim and collapse every run of (Unicode) whitespace to one space; blank -> NULL."""
+    squeezed = F.trim(F.regexp_replace(text, _SPACES, " "))
+    return F.when(squeezed != "", squeezed)
+
+
+def clean_text(text: Column) -> Column:
+    """Titles and journals: decode escape runs, NFC, trim and collapse whitespace."""
+    return collapse_spaces(nfc(decode_escape_runs(text)))
+
+
+def clean_id(raw_id: Column) -> Column:
+    """Ids are strings (JSON ints arrive as their decimal text); blank -> NULL."""
+    return collapse_spaces(raw_id)
+
+
+def _month_number(name: Column) -> Column:
+    months = F.create_map(*[x for i, m in enumerate(_MONTHS, 1) for x in (F.lit(m), F.lit(i))])
+    return F.element_at(months, F.lower(name))
+
+
+def parse_date(raw: Column) -> Column:
+    """ISO date from ``dd/MM/yyyy`` (day first), ``yyyy-MM-dd``, ``yyyy/MM/dd`` or
+    ``d MMMM yyyy`` (English month, any case); NULL for anything else or an impossible date."""
+    text = collapse_spaces(raw)
+
+    def part(pattern: str, group: int) -> Column:
+        return F.regexp_extract(text, pattern, group).cast("int")
+
+    year = (
+        F.when(text.rlike(_DAY_FIRST), part(_DAY_FIRST, 3))
+        .when(text.rlike(_ISO_DASH), part(_ISO_DASH, 1))
+        .when(text.rlike(_ISO_SLASH), part(_ISO_SLASH, 1))
+        .when(text.rlike(_TEXTUAL), part(_TEXTUAL, 3))
+    )
+    month = (
+        F.when(text.rlike(_DAY_FIRST), part(_DAY_FIRST, 2))
+        .when(text.rlike(_ISO_DASH), part(_ISO_DASH, 2))
+        .when(text.rlike(_ISO_SLASH), part(_ISO_SLASH, 2))
+        .when(text.rlike(_TEXTUAL), _month_number(F.regexp_extract(text, _TEXTUAL, 2)))
+    )
+    day = (
+        F.when(text.rlike(_DAY_FIRST), part(_DAY_FIRST, 1))
+        .when(text.rlike(_ISO_DASH), part(_ISO_DASH, 3))
+        .when(text.rlike(_ISO_SLASH), part(_ISO_SLASH, 3))
+        .when(text.rlike(_TEXTUAL), part(_TEXTUAL, 1))
+    )
+    iso = F.format_string("%04d-%02d-%02d", year, month, day)
+    parsed = F.try_to_timestamp(iso, F.lit("yyyy-MM-dd")).cast("date")
+    return F.when(year >= 1, parsed)
+
+
+def with_clean_fields(records: DataFrame) -> DataFrame:
+    """Add ``id``, ``title``, ``journal``, ``date_mention`` (date) from the raw string fields."""
+    return records.select(
+        "*",
+        clean_id(F.col("raw_id")).alias("id"),
+        clean_text(F.col("raw_title")).alias("title"),
+        clean_text(F.col("raw_journal")).alias("journal"),
+        parse_date(F.col("raw_date")).alias("date_mention"),
+    )
+
+
+def with_reject_reason(records: DataFrame) -> DataFrame:
+    """Add ``reason``: why the record cannot be used (NULL when it can), first failing rule."""
+    reason = (
+        F.when(F.col("malformed"), F.lit(MALFORMED_RECORD))
+        .when(F.col("title").isNull(), F.lit(MISSING_TITLE))
+        .when(F.col("date_mention").isNull(), F.lit(INVALID_DATE))
+    )
+    return records.withColumn("reason", reason)

@@ -1,0 +1,58 @@
+"""Settings: defaults < TOML file from ``conf/`` (local path or gs://) < command-line flags."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from drug_mentions.errors import InputError
+
+JSON_FORMATS = ("auto", "lines", "array")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a pipeline or ad-hoc run needs to know besides the data."""
+
+    input: str = "data"
+    output: str = "output"
+    json_format: str = "auto"
+    write_output_json: bool = True
+    max_merge_rounds: int = 10
+    surrogate_id_prefix: str = "surrogate-"
+    graph: str = "output/output.json"
+    mentions: str = "output/mentions"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Copy with the given non-None values replaced (command-line flags win)."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return replace(self, **given)
+
+
+def parse_toml(text: str, source: str) -> Settings:
+    """Build :class:`Settings` from the text of a ``conf/*.toml`` file; ``source`` names it."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{source}: not valid TOML ({exc})") from exc
+    flat: dict[str, Any] = {}
+    for section in ("paths", "pipeline", "adhoc"):
+        flat.update(data.get(section, {}))
+    known = {field.name: field.type for field in fields(Settings)}
+    unknown = sorted(set(flat) - set(known))
+    if unknown:
+        raise InputError(f"{source}: unknown setting(s) {', '.join(unknown)}")
+    settings = Settings().with_overrides(**{k: v for k, v in flat.items() if v != ""})
+    validate(settings, source)
+    return settings
+
+
+def validate(settings: Settings, source: str) -> None:
+    """Reject values no run could use, with a one-line message."""
+    if settings.json_format not in JSON_FORMATS:
+        raise InputError(f"{source}: json_format must be one of {', '.join(JSON_FORMATS)}")
+    if not isinstance(settings.max_merge_rounds, int) or settings.max_merge_rounds < 1:
+        raise InputError(f"{source}: max_merge_rounds must be a positive integer")
+    if not isinstance(settings.write_output_json, bool):
+        raise InputError(f"{source}: write_output_json must be true or false")

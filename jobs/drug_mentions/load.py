@@ -1,0 +1,134 @@
+"""Writing a run's outputs and publishing them so readers never see half a run.
+
+* Local folder (``--output output``): everything is written into a staging folder beside
+  the target (``.output.staging-<run_id>``), then swapped in with two renames (old output
+  aside, staging in), and the old output is deleted. A failed run deletes its staging folder
+  and leaves the previous output untouched. If a crash ever happened between the two renames,
+  the next run puts the previous output back first.
+* ``gs://`` (or any non-local scheme, where renaming a folder is a copy, not atomic): the
+  outputs are written in place into the run folder and the completion marker ``_SUCCESS`` is
+  written last. The marker is deleted first when a run folder is reused, so readers (the
+  GCS CLI, the DAG, BigQuery users) only trust a run folder that has ``_SUCCESS``.
+
+Only the pipeline's own entries are ever replaced or deleted: a local ``--output`` that
+exists but is not a pipeline output folder is refused.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import shutil
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from drug_mentions import layout
+from drug_mentions.errors import InputError
+from drug_mentions.storage import HadoopFS, is_local, join, local_path
+
+log = logging.getLogger(__name__)
+
+OUR_ENTRIES = {
+    layout.OUTPUT_JSON,
+    layout.MENTIONS_DIR,
+    layout.REJECTS_DIR,
+    layout.RUN_REPORT,
+    layout.SUCCESS_MARKER,
+}
+
+
+class Publisher:
+    """Where a run writes (``staging``) and how it is made visible (``commit``)."""
+
+    def __init__(self, spark: SparkSession, output: str, run_id: str) -> None:
+        self.output = output
+        self.run_id = run_id
+        self.local = is_local(output)
+        if self.local:
+            target = local_path(output)
+            parent, name = os.path.split(target)
+            self._target = target
+            self._previous = os.path.join(parent, f".{name}.previous-{run_id}")
+            self.staging = os.path.join(parent, f".{name}.staging-{run_id}")
+            self._parent, self._name = parent, name
+        else:
+            self.staging = output.rstrip("/")
+        self.fs = HadoopFS(spark, self.staging)
+
+    def path(self, entry: str) -> str:
+        """Where to write one output entry during the run."""
+        return join(self.staging, entry)
+
+    def begin(self) -> None:
+        """Prepare an empty place to write; check we may replace what is there."""
+        if self.local:
+            self._recover_interrupted_swap()
+            if os.path.exists(self._target):
+                unknown = set(os.listdir(self._target)) - OUR_ENTRIES
+                if not os.path.isdir(self._target) or unknown:
+                    raise InputError(
+                        f"{self.output}: exists and is not a pipeline output folder "
+                        f"(unexpected: {', '.join(sorted(unknown)) or 'a file'}); refusing to replace it"
+                    )
+            shutil.rmtree(self.staging, ignore_errors=True)
+            os.makedirs(self.staging)
+        else:
+            # Readers must stop trusting this run folder before anything in it changes.
+            self.fs.delete(self.path(layout.SUCCESS_MARKER))
+            for entry in sorted(OUR_ENTRIES - {layout.SUCCESS_MARKER}):
+                self.fs.delete(self.path(entry))
+        log.info("writing run %s into %s", self.run_id, self.staging)
+
+    def write_text(self, entry: str, text: str) -> None:
+        """A small UTF-8 file (plain file locally: no Hadoop checksum files beside it)."""
+        if self.local:
+            with open(self.path(entry), "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+        else:
+            self.fs.write_text(self.path(entry), text)
+
+    def commit(self, marker: dict[str, Any]) -> None:
+        """Write the completion marker, then make the run visible at ``output``."""
+        self.write_text(layout.SUCCESS_MARKER, json.dumps(marker, indent=2, sort_keys=True) + "\n")
+        if not self.local:
+            log.info("published %s (marker %s written last)", self.output, layout.SUCCESS_MARKER)
+            return
+        had_previous = os.path.exists(self._target)
+        if had_previous:
+            os.rename(self._target, self._previous)
+        os.rename(self.staging, self._target)
+        if had_previous:
+            shutil.rmtree(self._previous, ignore_errors=True)
+        log.info("published %s atomically (staging folder renamed)", self._target)
+
+    def abort(self) -> None:
+        """After a failure: drop the staging folder; the previous output stays as it was."""
+        if self.local:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            log.info("run failed: removed %s, previous output untouched", self.staging)
+        else:
+            log.info("run failed: %s has no %s marker", self.output, layout.SUCCESS_MARKER)
+
+    def _recover_interrupted_swap(self) -> None:
+        pattern = os.path.join(self._parent, f".{self._name}.previous-*")
+        leftovers = sorted(glob.glob(pattern))
+        if leftovers and not os.path.exists(self._target):
+            os.rename(leftovers[-1], self._target)
+            log.warning("restored %s from an interrupted publish (%s)", self._target, leftovers[-1])
+        for stale in glob.glob(pattern) + glob.glob(
+            os.path.join(self._parent, f".{self._name}.staging-*")
+        ):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def write_parquet_edges(mentions: DataFrame, path: str) -> None:
+    """``mentions/``: Parquet partitioned by ``source`` (pubmed | clinical_trials)."""
+    mentions.write.mode("overwrite").partitionBy("source").parquet(path)
+
+
+def write_rejects(rejects: DataFrame, path: str) -> None:
+    """``rejects/``: JSON Lines, one object per unused input record, with its reason."""
+    rejects.write.mode("overwrite").json(path)

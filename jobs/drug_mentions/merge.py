@@ -1,0 +1,116 @@
+"""Merge duplicate records of a source into one publication, and give id-less ones an id.
+
+Contract: two records of the same source are one publication when they share an id, or the
+same normalised title (case-insensitive) and date. That relation is transitive (A shares an
+id with B, B shares title and date with C), so records are grouped into connected
+components by label propagation over the two keys: every record starts with its own label
+(``id:<id>``, or ``td:<title>|<date>`` when it has no id) and repeatedly takes the smallest
+label among records sharing its id or its title and date. Ids sort before title keys, so a
+component ends up labelled by its smallest non-empty id; a component with no id at all gets
+a deterministic surrogate id, a hash of its title and date.
+
+Each round is two window passes; real exports converge in one or two rounds, checked with a
+count; ``max_merge_rounds`` bounds pathological chains.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+log = logging.getLogger(__name__)
+
+_SEP = "\u0001"
+
+
+def _title_key() -> Column:
+    return F.lower(F.col("title"))
+
+
+def with_initial_labels(records: DataFrame) -> DataFrame:
+    """Add ``_id_key`` (own id, else own title+date), ``_td_key`` and ``_label``."""
+    title_date = F.concat_ws(
+        _SEP, F.col("source"), _title_key(), F.col("date_mention").cast("string")
+    )
+    id_key = F.concat_ws(_SEP, F.col("source"), F.col("id"))
+    label = F.when(F.col("id").isNotNull(), F.concat(F.lit("id:"), F.col("id"))).otherwise(
+        F.concat(F.lit("td:"), _title_key(), F.lit(_SEP), F.col("date_mention").cast("string"))
+    )
+    with_keys = records.withColumns(
+        {
+            "_td_key": title_date,
+            "_id_key": F.when(F.col("id").isNotNull(), id_key).otherwise(title_date),
+        }
+    )
+    return with_keys.withColumn("_label", label)
+
+
+def propagate_labels_once(records: DataFrame) -> DataFrame:
+    """One round: the smallest label over the same id, then over the same title and date."""
+    by_id = Window.partitionBy("_id_key")
+    by_title_date = Window.partitionBy("_td_key")
+    step = records.withColumn("_label", F.min("_label").over(by_id))
+    return step.withColumn("_label", F.min("_label").over(by_title_date))
+
+
+def label_components(records: DataFrame, max_rounds: int) -> DataFrame:
+    """Propagate labels until no record changes (or ``max_rounds``); adds ``_label``.
+
+    Each round is persisted and counted, so the next round starts from materialised labels.
+    """
+    current = with_initial_labels(records).persist(StorageLevel.MEMORY_AND_DISK)
+    for round_number in range(1, max_rounds + 1):
+        before = current.withColumn("_before", F.col("_label"))
+        following = propagate_labels_once(before).persist(StorageLevel.MEMORY_AND_DISK)
+        moved = following.where(F.col("_label") != F.col("_before")).count()
+        current.unpersist()
+        current = following.drop("_before")
+        log.info("merge round %d: %d record label(s) changed", round_number, moved)
+        if moved == 0:
+            return current
+    log.warning("merge stopped after %d rounds without converging", max_rounds)
+    return current
+
+
+def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
+    """One row per component: the publication, and how many input records it merged.
+
+    The representative record is the one with an id, then the smallest title, date and
+    journal; the merged journal is the representative's, else any non-empty one (smallest).
+    """
+    representative = F.min(
+        F.struct(
+            F.col("id").isNull().alias("no_id"),
+            F.col("title"),
+            F.col("date_mention"),
+            F.col("journal").isNull().alias("no_journal"),
+            F.col("journal"),
+        )
+    )
+    merged = labelled.groupBy("source", "_label").agg(
+        representative.alias("rep"),
+        F.min("journal").alias("any_journal"),
+        F.count(F.lit(1)).alias("records"),
+    )
+    label_text = F.substring(F.col("_label"), 4, 1 << 30)
+    surrogate = F.concat(
+        F.lit(surrogate_prefix),
+        F.substring(F.sha2(F.concat_ws(_SEP, F.col("source"), label_text), 256), 1, 16),
+    )
+    publication_id = F.when(F.col("_label").startswith("id:"), label_text).otherwise(surrogate)
+    return merged.select(
+        "source",
+        publication_id.alias("id"),
+        F.col("rep.title").alias("title"),
+        F.coalesce(F.col("rep.journal"), F.col("any_journal")).alias("journal"),
+        F.col("rep.date_mention").alias("date_mention"),
+        "records",
+    )
+
+
+def merge_duplicates(records: DataFrame, max_rounds: int, surrogate_prefix: str) -> DataFrame:
+    """Usable records (no reject reason) -> publications with ``records`` merged into each."""
+    return merge_components(label_components(records, max_rounds), surrogate_prefix)

@@ -1,0 +1,114 @@
+"""File-system access for local paths and ``gs://`` (any Hadoop scheme), through Spark's JVM.
+
+Spark already carries a Hadoop ``FileSystem`` for every scheme it can read (the local file
+system, and ``gs://`` through the GCS connector on Dataproc), so the driver uses the same one
+for listing inputs, peeking at headers and writing the few small files (``output.json``,
+``run_report.json``, the completion marker). No extra client library is needed at run time.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+
+def is_local(path: str) -> bool:
+    """True for plain paths and ``file:`` URIs (published by rename); False for gs:// etc."""
+    return "://" not in path or path.startswith("file:")
+
+
+def local_path(path: str) -> str:
+    """Strip a ``file:`` scheme and return an absolute OS path."""
+    if path.startswith("file://"):
+        path = path[len("file://") :]
+    elif path.startswith("file:"):
+        path = path[len("file:") :]
+    return os.path.abspath(path)
+
+
+def join(base: str, *parts: str) -> str:
+    """Join path segments with '/', for local paths and URIs alike."""
+    out = base.rstrip("/")
+    for part in parts:
+        out = f"{out}/{part.strip('/')}"
+    return out
+
+
+def qualified(path: str) -> str:
+    """A URI Spark and Hadoop accept: local paths become absolute ``file:`` URIs."""
+    return "file://" + local_path(path) if is_local(path) else path
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A listed input file: full URI, base name and size in bytes."""
+
+    path: str
+    name: str
+    size: int
+
+
+class HadoopFS:
+    """Thin wrapper over ``org.apache.hadoop.fs.FileSystem`` for one path's scheme."""
+
+    def __init__(self, spark: SparkSession, path: str) -> None:
+        jvm = spark.sparkContext._jvm
+        self._jvm = jvm
+        self._path_cls = jvm.org.apache.hadoop.fs.Path
+        conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self._fs = self._path_cls(qualified(path)).getFileSystem(conf)
+
+    def _p(self, path: str):
+        return self._path_cls(qualified(path))
+
+    def exists(self, path: str) -> bool:
+        return bool(self._fs.exists(self._p(path)))
+
+    def is_dir(self, path: str) -> bool:
+        return bool(
+            self._fs.exists(self._p(path)) and self._fs.getFileStatus(self._p(path)).isDirectory()
+        )
+
+    def list_files(self, folder: str, patterns: list[str]) -> list[FileInfo]:
+        """Files directly in ``folder`` whose name matches one of the glob ``patterns``, sorted."""
+        found = []
+        for status in self._fs.listStatus(self._p(folder)):
+            if status.isDirectory():
+                continue
+            name = status.getPath().getName()
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
+                found.append(FileInfo(status.getPath().toString(), name, int(status.getLen())))
+        return sorted(found, key=lambda info: info.name)
+
+    def head(self, path: str, size: int = 65536) -> bytes:
+        """Up to ``size`` first bytes of a file (header lines, JSON array or lines?)."""
+        stream = self._fs.open(self._p(path))
+        try:
+            return bytes(stream.readNBytes(size))  # java.io.InputStream.readNBytes (Java 11+)
+        finally:
+            stream.close()
+
+    def read_text(self, path: str) -> str:
+        """A whole (small) text file, UTF-8."""
+        return self.head(path, size=1 << 26).decode("utf-8")
+
+    def write_text(self, path: str, text: str) -> None:
+        """Create or replace a small UTF-8 text file."""
+        stream = self._fs.create(self._p(path), True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def copy_from_local(self, local_file: str, path: str) -> None:
+        """Upload a local file (e.g. the streamed output.json) to ``path``, replacing it."""
+        self._fs.copyFromLocalFile(
+            False, True, self._path_cls("file://" + local_file), self._p(path)
+        )
+
+    def delete(self, path: str) -> None:
+        if self._fs.exists(self._p(path)):
+            self._fs.delete(self._p(path), True)

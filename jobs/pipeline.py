@@ -1,0 +1,110 @@
+"""Build the drug-mention graph from the input folder and publish it to the output folder.
+
+Run locally (from the repository root, after `make setup`)::
+
+    .venv/bin/spark-submit jobs/pipeline.py --input data --output output
+
+On Dataproc Serverless (the DAG does this), with the package zip in ``python_file_uris``::
+
+    pipeline.py --input gs://BUCKET/input --output gs://BUCKET/runs/RUN_ID \
+        --conf gs://BUCKET/code/VERSION/conf/gcp.toml
+
+Exit codes: 0 success, 2 bad input or configuration (one line on stderr, nothing written),
+1 unexpected failure (the previous output is left intact).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from drug_mentions import __version__, config, layout
+from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
+from drug_mentions.runner import run
+from drug_mentions.storage import HadoopFS
+from pyspark.sql import SparkSession
+
+log = logging.getLogger("drug_mentions")
+
+DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="spark-submit jobs/pipeline.py",
+        description=(
+            "Build the drug-mention graph (which publication and journal mentions which drug, "
+            "and when) from drugs*.csv, pubmed*.csv|json and clinical_trials*.csv. Writes "
+            f"{layout.OUTPUT_JSON}, {layout.MENTIONS_DIR}/ (Parquet), {layout.REJECTS_DIR}/ "
+            f"(JSON Lines), {layout.RUN_REPORT} and the {layout.SUCCESS_MARKER} marker."
+        ),
+        epilog=(
+            "Local outputs are published atomically (written beside, then renamed); on gs:// "
+            f"the run folder is complete only once {layout.SUCCESS_MARKER} exists. "
+            "Exit codes: 0 ok, 2 bad input (nothing written), 1 unexpected failure."
+        ),
+    )
+    parser.add_argument("--input", help="input folder or gs:// prefix (default from --conf: data)")
+    parser.add_argument(
+        "--output", help="output folder or gs:// run prefix (default from --conf: output)"
+    )
+    parser.add_argument(
+        "--conf",
+        help="settings file (TOML, local or gs://); default conf/local.toml when present",
+    )
+    parser.add_argument("--run-id", help="run id recorded in the report (default: UTC timestamp)")
+    parser.add_argument(
+        "--json-format",
+        choices=config.JSON_FORMATS,
+        help="how to read pubmed*.json: auto (peek), lines, array",
+    )
+    parser.add_argument(
+        "--no-output-json",
+        dest="write_output_json",
+        action="store_const",
+        const=False,
+        help="skip the consolidated output.json (mentions/ still has every edge)",
+    )
+    parser.add_argument("--version", action="version", version=f"drug_mentions {__version__}")
+    return parser.parse_args(argv)
+
+
+def load_settings(spark: SparkSession, args: argparse.Namespace) -> config.Settings:
+    """Defaults < conf file < flags. A missing or invalid conf file is an input error."""
+    path = args.conf or (DEFAULT_CONF if os.path.exists(DEFAULT_CONF) else None)
+    settings = config.Settings()
+    if path:
+        fs = HadoopFS(spark, path)
+        if not fs.exists(path):
+            raise InputError(f"{path}: settings file not found")
+        settings = config.parse_toml(fs.read_text(path), path)
+    settings = settings.with_overrides(
+        input=args.input,
+        output=args.output,
+        json_format=args.json_format,
+        write_output_json=args.write_output_json,
+    )
+    config.validate(settings, "command line")
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
+    try:
+        run(spark, load_settings(spark, args), run_id=args.run_id)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
