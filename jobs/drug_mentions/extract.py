@@ -164,7 +164,8 @@ def read_csv(spark: SparkSession, spec: CsvSpec, groups: dict) -> DataFrame:
 
     Columns are picked by header name, so extra or reordered columns are fine; a row with the
     wrong number of fields is ``malformed``. Multi-line parsing reads each file in one task;
-    many files are read in parallel.
+    many files are read in parallel. Spark refuses a query whose only CSV column is the
+    corrupt-record one (``malformed``/``blank`` alone): persist the frame first, as the runner does.
     """
     frames = []
     for header, files in sorted(groups.items()):

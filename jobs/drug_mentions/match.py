@@ -19,8 +19,11 @@ _NOT_WORD = r"[^\p{L}\p{N}]+"
 
 
 def words(text: Column) -> Column:
-    """Upper-cased words of a text: ``Tetracycline-resistant`` -> [TETRACYCLINE, RESISTANT]."""
-    return F.filter(F.split(F.upper(text), _NOT_WORD), lambda word: word != "")
+    """Upper-cased words of a text: ``Tetracycline-resistant`` -> [TETRACYCLINE, RESISTANT].
+
+    NULL text has no words (an empty array, never NULL)."""
+    split = F.filter(F.split(F.upper(text), _NOT_WORD), lambda word: word != "")
+    return F.coalesce(split, F.array().cast("array<string>"))
 
 
 def with_drug_fields(drugs: DataFrame) -> DataFrame:
