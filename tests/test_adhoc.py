@@ -1,0 +1,197 @@
+"""Unit tests of drug_mentions.adhoc: edge readers and the two queries, on inline data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from chispa import assert_df_equality
+from drug_mentions import adhoc
+
+EDGES = "drug string, source string, journal string, date_mention date"
+COUNTS = "journal string, distinct_drugs bigint"
+D1, D2 = dt.date(2020, 1, 1), dt.date(2020, 2, 1)
+
+
+def edges(spark, rows):
+    return spark.createDataFrame(rows, EDGES)
+
+
+def test_top_journals_keeps_every_tie_sorted_by_name(spark):
+    found = adhoc.top_journals(
+        edges(
+            spark,
+            [
+                ("A", "pubmed", "Zeta", D1),
+                ("B", "clinical_trials", "Zeta", D1),
+                ("B", "pubmed", "Alpha", D1),
+                ("C", "pubmed", "Alpha", D2),
+                ("A", "pubmed", "Beta", D1),
+            ],
+        )
+    )
+    expected = spark.createDataFrame([("Alpha", 2), ("Zeta", 2)], COUNTS)
+    assert_df_equality(found, expected, ignore_nullable=True)
+
+
+def test_same_drug_twice_in_a_journal_counts_once_and_null_journals_are_ignored(spark):
+    found = adhoc.top_journals(
+        edges(
+            spark,
+            [
+                ("A", "pubmed", "J1", D1),
+                ("A", "pubmed", "J1", D2),
+                ("A", "clinical_trials", "J1", D2),
+                ("B", "pubmed", "J2", D1),
+                ("C", "pubmed", "J2", D1),
+                ("A", "pubmed", None, D1),
+                ("B", "pubmed", None, D1),
+                ("C", "clinical_trials", None, D1),
+            ],
+        )
+    )
+    assert_df_equality(found, spark.createDataFrame([("J2", 2)], COUNTS), ignore_nullable=True)
+    counts = adhoc.journal_drug_counts(
+        edges(spark, [("A", "pubmed", "J1", D1), ("A", "pubmed", "J1", D2)])
+    )
+    assert_df_equality(counts, spark.createDataFrame([("J1", 1)], COUNTS), ignore_nullable=True)
+
+
+@pytest.fixture
+def ranked_edges(spark):
+    """Distinct drugs per journal: J1 3, J2 2, J3 2, J4 1."""
+    rows = [(drug, "pubmed", "J1", D1) for drug in "ABC"]
+    rows += [(drug, "pubmed", "J2", D1) for drug in "AB"]
+    rows += [(drug, "clinical_trials", "J3", D2) for drug in "CD"]
+    rows += [("D", "pubmed", "J4", D1)]
+    return edges(spark, rows)
+
+
+@pytest.mark.parametrize(
+    ("k", "expected"),
+    [
+        (1, [("J1", 3)]),
+        (2, [("J1", 3), ("J2", 2), ("J3", 2)]),  # the tie at the cut is kept whole
+        (3, [("J1", 3), ("J2", 2), ("J3", 2)]),
+        (4, [("J1", 3), ("J2", 2), ("J3", 2), ("J4", 1)]),
+        (10, [("J1", 3), ("J2", 2), ("J3", 2), ("J4", 1)]),
+    ],
+)
+def test_top_k_includes_ties_at_the_cut_sorted_by_count_then_name(spark, ranked_edges, k, expected):
+    found = adhoc.top_journals(ranked_edges, k)
+    assert_df_equality(found, spark.createDataFrame(expected, COUNTS), ignore_nullable=True)
+
+
+def test_top_journals_of_no_edges_is_empty(spark):
+    assert adhoc.top_journals(edges(spark, []), 3).collect() == []
+    with pytest.raises(ValueError, match="k must be at least 1, got 0"):
+        adhoc.top_journals(edges(spark, []), 0)
+
+
+def test_related_drugs_count_pubmed_mentions_only(spark):
+    found = adhoc.related_drugs(
+        edges(
+            spark,
+            [
+                ("A", "pubmed", "J1", D1),
+                ("C", "pubmed", "J1", D2),
+                ("B", "pubmed", "J1", D2),
+                ("B", "pubmed", "J1", D1),
+                ("X", "clinical_trials", "J1", D1),  # same journal, but a clinical trial
+                ("A", "clinical_trials", "J2", D1),  # A only through a trial in J2
+                ("Y", "pubmed", "J2", D1),
+                ("A", "pubmed", None, D1),  # no journal: relates A to nothing
+                ("Z", "pubmed", None, D1),
+                ("A", "pubmed", "J3", D1),  # A alone in J3; A itself is never related
+            ],
+        ),
+        "A",
+    )
+    assert_df_equality(
+        found, spark.createDataFrame([("B",), ("C",)], "drug string"), ignore_nullable=True
+    )
+
+
+def test_related_drugs_of_a_drug_without_pubmed_journal_is_empty(spark):
+    rows = [("A", "clinical_trials", "J1", D1), ("B", "pubmed", "J1", D1)]
+    assert adhoc.related_drugs(edges(spark, rows), "A").collect() == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("tetracycline", "TETRACYCLINE"),
+        ("  TetraCycline \n", "TETRACYCLINE"),
+        ("tranexamic \t  acid", "TRANEXAMIC ACID"),
+        ("\u00a0iso\u2003prenaline ", "ISO PRENALINE"),  # Unicode spaces too
+    ],
+)
+def test_normalise_drug_name(raw, expected):
+    assert adhoc.normalise_drug_name(raw) == expected
+
+
+def test_has_drug_matches_the_exact_normalised_name(spark):
+    drugs = spark.createDataFrame([("TRANEXAMIC ACID",), ("ETHANOL",)], "drug string")
+    assert adhoc.has_drug(drugs, "TRANEXAMIC ACID")
+    assert not adhoc.has_drug(drugs, "TRANEXAMIC")
+    assert not adhoc.has_drug(drugs, "ethanol")
+
+
+GRAPH = {
+    "drugs": [
+        {
+            "drug": "A",
+            "atccode": "a1",
+            "pubmed": [
+                {"id": "1", "title": "t1", "journal": "J1", "date_mention": "2020-01-01"},
+                {"id": "2", "title": "t2", "journal": None, "date_mention": "2020-02-01"},
+            ],
+            "clinical_trials": [
+                {"id": "NCT1", "title": "c1", "journal": "J2", "date_mention": "2020-02-01"}
+            ],
+            "journals": [],
+        },
+        {"drug": "B", "atccode": "b1", "pubmed": [], "clinical_trials": [], "journals": []},
+    ]
+}
+
+
+def test_read_graph_explodes_both_sources_and_keeps_the_whole_drug_list(spark, tmp_path):
+    path = tmp_path / "output.json"
+    path.write_text(json.dumps(GRAPH, indent=2), encoding="utf-8")
+    graph = adhoc.read_graph(spark, str(path))
+    expected_edges = edges(
+        spark,
+        [
+            ("A", "pubmed", "J1", D1),
+            ("A", "pubmed", None, D2),
+            ("A", "clinical_trials", "J2", D2),
+        ],
+    )
+    assert_df_equality(graph.edges, expected_edges, ignore_row_order=True, ignore_nullable=True)
+    expected_drugs = spark.createDataFrame([("A",), ("B",)], "drug string")
+    assert_df_equality(graph.drugs, expected_drugs, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_read_mentions_gives_the_same_edges_from_parquet(spark, tmp_path):
+    mentions = spark.createDataFrame(
+        [
+            ("A", "a1", "1", "t1", "J1", D1, "pubmed"),
+            ("A", "a1", "2", "t2", None, D2, "pubmed"),
+            ("A", "a1", "NCT1", "c1", "J2", D2, "clinical_trials"),
+        ],
+        adhoc.MENTIONS_SCHEMA,
+    )
+    folder = tmp_path / "mentions"
+    mentions.write.partitionBy("source").parquet(str(folder))
+    graph = adhoc.read_mentions(spark, str(folder))
+    expected_edges = edges(
+        spark,
+        [
+            ("A", "pubmed", "J1", D1),
+            ("A", "pubmed", None, D2),
+            ("A", "clinical_trials", "J2", D2),
+        ],
+    )
+    assert_df_equality(graph.edges, expected_edges, ignore_row_order=True, ignore_nullable=True)
