@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,10 @@ def gcs_server() -> Iterator[FakeGCSServer]:
         mp.delenv(EMULATOR_ENV, raising=False)  # remembers the caller's value for the undo
         with FakeGCSServer(host="127.0.0.1") as server:
             assert server.url.startswith("http://127.0.0.1:")
+            # The wrapper pipes the server's request log (stderr) and never reads it: once the
+            # pipe buffer (64 KiB, one Spark job) is full the server blocks. Drain it.
+            log = server._process.stderr
+            threading.Thread(target=log.read, name="fake-gcs-log", daemon=True).start()
             mp.setenv(EMULATOR_ENV, server.url)
             yield server
 

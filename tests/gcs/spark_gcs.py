@@ -33,6 +33,11 @@ def gcs_conf(emulator_url: str) -> dict[str, str]:
         "spark.hadoop.fs.gs.storage.root.url": emulator_url,
         "spark.hadoop.fs.gs.auth.null.enable": "true",
         "spark.hadoop.fs.gs.auth.service.account.enable": "false",
+        # Hadoop 3.4 (Spark 4) defaults gs:// to the manifest committer, which fails with this
+        # old connector when a task writes no file; the classic FileOutputCommitter works.
+        "spark.hadoop.mapreduce.outputcommitter.factory.scheme.gs": (
+            "org.apache.hadoop.mapreduce.lib.output.PathOutputCommitterFactory"
+        ),
     }
 
 
@@ -48,8 +53,13 @@ def spark_submit_command(emulator_url: str, script: Path | str, *args: str) -> l
 
 
 def spark_env() -> dict[str, str]:
-    """Environment for spark-submit: this venv's Python for the driver and workers."""
+    """Environment for spark-submit: this venv's Python (first on PATH, for find-spark-home)
+    for the launcher, the driver and the workers."""
     env = dict(os.environ)
-    env |= {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    env |= {
+        "PATH": f"{SPARK_SUBMIT.parent}{os.pathsep}{env.get('PATH', '')}",
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+    }
     env.pop("SPARK_HOME", None)
     return env
