@@ -1,0 +1,219 @@
+"""Running one benchmark method under spark-submit and measuring it (wall time, peak RSS).
+
+Peak memory is sampled every 0.2 s over the spark-submit process tree with psutil and split
+by role: the JVM (in ``local[*]`` the driver *and* the executors), the Python driver (the
+job script, where ``output.json`` is streamed) and the tree total (with Python workers).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+VENV_BIN = os.path.dirname(sys.executable)
+log = logging.getLogger("bench")
+
+
+def command(method: str, data: str, out: str, args) -> list[str]:
+    spark = [
+        os.path.join(VENV_BIN, "spark-submit"),
+        "--properties-file",
+        os.path.join(REPO, "conf", "spark-local.conf"),
+        "--conf",
+        "spark.ui.enabled=false",
+    ]
+    if args.event_logs:
+        logs = os.path.join(args.work, "eventlogs")
+        os.makedirs(logs, exist_ok=True)
+        spark += [
+            "--conf",
+            "spark.eventLog.enabled=true",
+            "--conf",
+            f"spark.eventLog.dir=file://{logs}",
+        ]
+    io = ["--input", data, "--output", out]
+    if method == "floor":
+        return [*spark, os.path.join(HERE, "scan_floor.py"), *io]
+    if method == "naive":
+        return [*spark, os.path.join(HERE, "naive.py"), *io]
+    pipeline = [
+        os.path.join(args.jobs_dir, "pipeline.py"),
+        "--conf",
+        os.path.join(REPO, "conf", "local.toml"),
+    ]
+    extra = ["--no-output-json"] if method == "pipeline_no_json" else []
+    return [*spark, *pipeline, *io, "--run-id", "bench", *extra]
+
+
+def _rss(proc: psutil.Process, script: str) -> tuple[int, int, int]:
+    """(tree, jvm, python driver) resident bytes right now."""
+    tree = jvm = driver = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0, 0
+    for member in members:
+        try:
+            rss = member.memory_info().rss
+            name = member.name()
+            cmdline = member.cmdline() if name.startswith("python") else []
+        except psutil.Error:
+            continue
+        tree += rss
+        if name == "java":
+            jvm += rss
+        elif any(arg.endswith(script) for arg in cmdline):
+            driver += rss
+    return tree, jvm, driver
+
+
+def run_method(method: str, data: str, out: str, args) -> dict:
+    """Run one method; return wall time, in-job time, peak RSS per role, load, status."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    cmd = command(method, data, out, args)
+    script = os.path.basename(next(arg for arg in cmd if arg.endswith(".py")))
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    log_path = out.rstrip("/") + ".log"
+    load_start = os.getloadavg()[0]
+    started = time.time()
+    peak = [0, 0, 0]
+    load_max = load_start
+    status = "ok"
+    with open(log_path, "w", encoding="utf-8") as log_file:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        ps = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            peak = [max(p, s) for p, s in zip(peak, _rss(ps, script), strict=True)]
+            load_max = max(load_max, os.getloadavg()[0])
+            if time.time() - started > args.timeout:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                status = f"timeout after {args.timeout} s"
+                break
+            time.sleep(0.2)
+        proc.wait()
+    wall = time.time() - started
+    if status == "ok" and proc.returncode != 0:
+        status = f"exit {proc.returncode} (see {os.path.relpath(log_path, REPO)})"
+    mb = [round(p / 2**20) for p in peak]
+    return {
+        "wall_s": round(wall, 1),
+        "job_s": _job_seconds(out) if status == "ok" else "",
+        "peak_rss_tree_mb": mb[0],
+        "peak_rss_jvm_mb": mb[1],
+        "peak_rss_pydriver_mb": mb[2],
+        "load1_start": round(load_start, 2),
+        "load1_max": round(load_max, 2),
+        "status": status,
+    }
+
+
+def _job_seconds(out: str) -> float | str:
+    """Seconds measured inside the job (no JVM start): run_report.json or timing.json."""
+    import json
+
+    for name in ("run_report.json", "timing.json"):
+        path = os.path.join(out, name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                return round(json.load(fh)["duration_seconds"], 1)
+    return ""
+
+
+def edge_set(out: str) -> set[tuple[str, str, str]]:
+    """(source, id, drug) of every edge in ``out/mentions`` (Parquet, hive-partitioned)."""
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(os.path.join(out, "mentions"), format="parquet", partitioning="hive")
+    columns = table.to_table(columns=["source", "id", "drug"]).to_pydict()
+    return set(zip(columns["source"], columns["id"], columns["drug"], strict=True))
+
+
+def count_edges(out: str) -> int | str:
+    path = os.path.join(out, "mentions")
+    if not os.path.isdir(path):
+        return ""
+    import pyarrow.dataset as ds
+
+    return ds.dataset(path, format="parquet", partitioning="hive").count_rows()
+
+
+def machine_info(repo: str) -> dict:
+    import pyspark
+
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=False
+    )
+    with open(os.path.join(repo, "conf", "spark-local.conf"), encoding="utf-8") as fh:
+        spark_conf = [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+    return {
+        "logical_cores": os.cpu_count(),
+        "physical_cores": psutil.cpu_count(logical=False),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pyspark": pyspark.__version__,
+        "java": (java.stderr or java.stdout).splitlines()[0]
+        if (java.stderr or java.stdout)
+        else "",
+        "git_head": head.stdout.strip(),
+        "spark_local_conf": spark_conf,
+        "load_average_start": list(os.getloadavg()),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "note": "machine shared with other engineers' test runs: see load1_* per row",
+    }
+
+
+def plot(csv_path: str, png_path: str) -> None:
+    """Wall time vs titles, log-log, one line per (method, drugs)."""
+    import csv
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    with open(csv_path, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["status"] == "ok":
+                key = (row["method"], int(row["drugs"]))
+                lines.setdefault(key, []).append((int(row["titles"]), float(row["wall_s"])))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (method, drugs), points in sorted(lines.items()):
+        points.sort()
+        style = "-" if drugs >= 10_000 else "--"
+        ax.plot(*zip(*points, strict=True), style, marker="o", label=f"{method}, D={drugs:,}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("titles (PubMed + clinical trials)")
+    ax.set_ylabel("wall time, s (spark-submit, incl. JVM start)")
+    ax.set_title("drug-mention graph: time vs input size (2 cores, local[*])")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=110)
+    plt.close(fig)

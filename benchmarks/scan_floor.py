@@ -1,0 +1,45 @@
+"""Scan floor: read the inputs with the pipeline's own readers and write them as Parquet.
+
+    spark-submit --properties-file conf/spark-local.conf benchmarks/scan_floor.py \
+        --input benchmarks/work/data-1m-10k --output benchmarks/work/out/floor
+
+Same discovery (header peeks) and readers as ``jobs/drug_mentions/extract.py``: CSV with
+``multiLine`` and an explicit schema, JSON Lines as text + ``from_json``. No cleaning, merging
+or matching: the time it takes is the floor any full pipeline run on these files pays.
+Writes ``timing.json`` (seconds inside the job, rows written) beside the Parquet folders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from drug_mentions import extract
+from pyspark.sql import SparkSession
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="read the inputs, write them as Parquet")
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--json-format", default="auto", choices=("auto", "lines", "array"))
+    args = parser.parse_args(argv)
+    spark = SparkSession.builder.appName("bench-scan-floor").getOrCreate()
+    started = time.time()
+    inputs = extract.discover(spark, args.input, args.json_format)
+    drugs = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
+    publications = extract.read_publications(spark, inputs)
+    drugs.write.mode("overwrite").parquet(os.path.join(args.output, "drugs"))
+    publications.write.mode("overwrite").parquet(os.path.join(args.output, "publications"))
+    timing = {"duration_seconds": round(time.time() - started, 3)}
+    with open(os.path.join(args.output, "timing.json"), "w", encoding="utf-8") as out:
+        json.dump(timing, out)
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
