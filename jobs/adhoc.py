@@ -12,9 +12,10 @@ On Dataproc Serverless (the DAG does this), reading the run's Parquet edges::
         --out gs://BUCKET/runs/RUN_ID/adhoc/top_journals.json \
         --conf gs://BUCKET/code/VERSION/conf/gcp.toml
 
-The result is the only thing written on stdout (a table, or one JSON line with --json); the
-job's logs go through Spark's log4j to stderr. Exit codes: 0 success, 2 bad input (missing or malformed graph, unknown
-drug, bad settings; one line on stderr), 1 unexpected failure.
+The result is the only thing written on stdout (a table, or one JSON line with --json). Logs
+and errors go to stderr (through the JVM's System.err under spark-submit, which merges the
+Python driver's own stderr into stdout). Exit codes: 0 success, 2 bad input (missing or
+malformed graph, unknown drug, bad settings; one line on stderr), 1 unexpected failure.
 """
 
 from __future__ import annotations
@@ -26,13 +27,12 @@ import os
 import sys
 from typing import Any
 
-from drug_mentions import __version__, adhoc, config
+from drug_mentions import __version__, adhoc, config, console
 from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
 from drug_mentions.storage import HadoopFS, is_local, local_path
 from pyspark.sql import SparkSession
 
 log = logging.getLogger("drug_mentions")
-_LOG4J_METHODS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
 USE_CONF_MENTIONS = "<conf>"
@@ -43,30 +43,6 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
-
-
-class SparkLogHandler(logging.Handler):
-    """Forwards records to Spark's log4j: the JVM's stderr, filtered by ``spark.log.level``.
-
-    spark-submit merges the Python driver's stderr into its stdout, so logging to Python's
-    stderr would put log lines next to the result; log4j keeps stdout for the result alone.
-    """
-
-    def __init__(self, spark: SparkSession) -> None:
-        super().__init__()
-        self._log_manager = spark.sparkContext._jvm.org.apache.logging.log4j.LogManager
-
-    def emit(self, record: logging.LogRecord) -> None:
-        method = _LOG4J_METHODS.get(record.levelname, "fatal")
-        getattr(self._log_manager.getLogger(record.name), method)(self.format(record))
-
-
-def log_through_spark(spark: SparkSession) -> None:
-    """Send the ``drug_mentions`` loggers to log4j (once per process, however often called)."""
-    log.handlers = [h for h in log.handlers if not isinstance(h, SparkLogHandler)]
-    log.addHandler(SparkLogHandler(spark))
-    log.setLevel(logging.INFO)
-    log.propagate = False
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -183,11 +159,12 @@ def write_result(spark: SparkSession, path: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("drug-mentions-adhoc").getOrCreate()
-    log_through_spark(spark)
+    stderr = console.stderr_for(spark)  # the real stderr, also under spark-submit
+    console.setup_logging(stderr)
     try:
         result = query(load_graph(spark, args), args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=stderr, flush=True)
         return EXIT_INPUT_ERROR
     text = json.dumps(result, ensure_ascii=False)
     if args.out:

@@ -49,11 +49,15 @@ def sample_run(spark, tmp_path_factory):
     return out
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """adhoc.main in-process on the test session: (exit code, stdout, stderr)."""
+def run(capsys, *args: str) -> tuple[int, str, list[str]]:
+    """adhoc.main in-process on the test session: (exit code, stdout, error lines of stderr).
+
+    stderr also carries the job's INFO logs; only its ``error:`` lines are the contract.
+    """
     code = adhoc_job.main(list(args))
     captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    return code, captured.out, errors
 
 
 @pytest.mark.spark_submit
@@ -61,6 +65,16 @@ def test_spark_submit_prints_exactly_one_json_line(sample_run):
     result = spark_submit("adhoc.py", "--graph", str(sample_run / "output.json"), "--json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout == TOP_JSON + "\n"
+
+
+@pytest.mark.spark_submit
+def test_spark_submit_error_goes_to_stderr_only(tmp_path):
+    missing = tmp_path / "output.json"
+    result = spark_submit("adhoc.py", "--graph", str(missing), "--json")
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {missing}: graph file not found"]
 
 
 @pytest.mark.parametrize(
@@ -82,7 +96,7 @@ def test_spark_submit_prints_exactly_one_json_line(sample_run):
 def test_graph_and_mentions_give_the_same_exact_answers(capsys, sample_run, args, expected):
     graph = run(capsys, "--graph", str(sample_run / "output.json"), "--json", *args)
     mentions = run(capsys, "--mentions", str(sample_run / "mentions"), "--json", *args)
-    assert graph == (0, json.dumps(expected, ensure_ascii=False) + "\n", "")
+    assert graph == (0, json.dumps(expected, ensure_ascii=False) + "\n", [])
     assert mentions == graph
 
 
@@ -91,7 +105,7 @@ def test_related_drug_name_is_normalised_and_printed_as_a_table(capsys, sample_r
     assert run(capsys, "--graph", graph, "--related-drug", "  tetraCYCLINE \t") == (
         0,
         "Drugs sharing a journal with TETRACYCLINE (PubMed mentions):\n  ETHANOL\n",
-        "",
+        [],
     )
 
 
@@ -103,7 +117,7 @@ def test_default_and_top_tables(capsys, sample_run):
         "  Journal of emergency nursing\n"
         "  Psychopharmacology\n"
         "  The journal of maternal-fetal & neonatal medicine\n",
-        "",
+        [],
     )
     assert run(capsys, "--graph", graph, "--top", "2") == (
         0,
@@ -111,7 +125,7 @@ def test_default_and_top_tables(capsys, sample_run):
         "             2  Journal of emergency nursing\n"
         "             2  Psychopharmacology\n"
         "             2  The journal of maternal-fetal & neonatal medicine\n",
-        "",
+        [],
     )
 
 
@@ -130,22 +144,22 @@ def test_paths_come_from_the_conf_adhoc_section(capsys, sample_run, tmp_path):
     conf.write_text(
         f'[adhoc]\ngraph = "{tmp_path / "nowhere.json"}"\nmentions = "{sample_run / "mentions"}"\n'
     )
-    assert run(capsys, "--conf", str(conf), "--mentions", "--json") == (0, TOP_JSON + "\n", "")
+    assert run(capsys, "--conf", str(conf), "--mentions", "--json") == (0, TOP_JSON + "\n", [])
     assert run(capsys, "--conf", str(conf), "--json") == (
         2,
         "",
-        f"error: {tmp_path / 'nowhere.json'}: graph file not found\n",
+        [f"error: {tmp_path / 'nowhere.json'}: graph file not found"],
     )
 
 
 def test_unknown_drug_is_an_input_error(capsys, sample_run):
     graph = run(capsys, "--graph", str(sample_run / "output.json"), "--related-drug", "aspirin")
-    assert graph == (2, "", "error: unknown drug 'aspirin': ASPIRIN is not in the graph\n")
+    assert graph == (2, "", ["error: unknown drug 'aspirin': ASPIRIN is not in the graph"])
     mentions = run(capsys, "--mentions", str(sample_run / "mentions"), "--related-drug", "Aspirin ")
     assert mentions == (
         2,
         "",
-        "error: unknown drug 'Aspirin ': ASPIRIN has no mention in mentions/\n",
+        ["error: unknown drug 'Aspirin ': ASPIRIN has no mention in mentions/"],
     )
 
 
@@ -154,17 +168,17 @@ def test_missing_graph_or_mentions_is_an_input_error(capsys, tmp_path):
     assert run(capsys, "--graph", str(missing)) == (
         2,
         "",
-        f"error: {missing}: graph file not found\n",
+        [f"error: {missing}: graph file not found"],
     )
     assert run(capsys, "--graph", str(tmp_path)) == (
         2,
         "",
-        f"error: {tmp_path}: is a folder, expected the pipeline's output.json\n",
+        [f"error: {tmp_path}: is a folder, expected the pipeline's output.json"],
     )
     assert run(capsys, "--mentions", str(tmp_path / "mentions"), "--json") == (
         2,
         "",
-        f"error: {tmp_path / 'mentions'}: mentions folder not found\n",
+        [f"error: {tmp_path / 'mentions'}: mentions folder not found"],
     )
 
 
@@ -179,7 +193,7 @@ def test_malformed_graph_is_an_input_error(capsys, tmp_path, text):
     assert run(capsys, "--graph", str(path), "--json") == (
         2,
         "",
-        f'error: {path}: not a drug-mention graph (expected a JSON object with a "drugs" array)\n',
+        [f'error: {path}: not a drug-mention graph (expected a JSON object with a "drugs" array)'],
     )
 
 
@@ -189,6 +203,6 @@ def test_empty_graph_has_no_journal(capsys, tmp_path):
     assert run(capsys, "--graph", str(path), "--json") == (
         0,
         '{"distinct_drugs": 0, "journals": []}\n',
-        "",
+        [],
     )
-    assert run(capsys, "--graph", str(path), "--json", "--top", "3") == (0, '{"top": []}\n', "")
+    assert run(capsys, "--graph", str(path), "--json", "--top", "3") == (0, '{"top": []}\n', [])
