@@ -16,17 +16,14 @@ Exit codes: 0 success, 2 bad input or configuration (one line on stderr, nothing
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
-from drug_mentions import __version__, config, layout
+from drug_mentions import __version__, config, console, layout
 from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
 from drug_mentions.runner import run
 from drug_mentions.storage import HadoopFS
 from pyspark.sql import SparkSession
-
-log = logging.getLogger("drug_mentions")
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
 
@@ -92,16 +89,13 @@ def load_settings(spark: SparkSession, args: argparse.Namespace) -> config.Setti
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
+    stderr = console.stderr_for(spark)
+    console.setup_logging(stderr)
     try:
         run(spark, load_settings(spark, args), run_id=args.run_id)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=stderr, flush=True)
         return EXIT_INPUT_ERROR
     return 0
 

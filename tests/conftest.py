@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"
-VENV_BIN = Path(sys.executable).parent
 
 # spark-submit (and the Python workers) must use this interpreter, not the first python3 on PATH.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -37,27 +34,3 @@ def spark():
     )
     yield session
     session.stop()
-
-
-def spark_submit(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run ``jobs/<script>`` through the real spark-submit of the venv; capture output."""
-    env = dict(os.environ)
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    command = [
-        str(VENV_BIN / "spark-submit"),
-        "--master",
-        "local[1]",
-        "--conf",
-        "spark.sql.shuffle.partitions=1",
-        "--conf",
-        "spark.ui.enabled=false",
-        "--conf",
-        "spark.log.level=WARN",
-        "--conf",
-        "spark.ui.showConsoleProgress=false",
-        str(REPO / "jobs" / script),
-        *args,
-    ]
-    return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )

@@ -1,0 +1,55 @@
+"""Logs and error lines on the real stderr, also under spark-submit.
+
+spark-submit starts the Python driver with its stderr merged into stdout (Spark's
+``PythonRunner`` redirects the error stream), so a plain ``print(..., file=sys.stderr)``
+would land on stdout and mix with a job's result. Under spark-submit (the driver then has
+``PYSPARK_GATEWAY_PORT`` in its environment) these helpers write through the JVM's
+``System.err`` instead, which is the stderr the user or the scheduler sees.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+from typing import TextIO
+
+from pyspark.sql import SparkSession
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _JvmStderr(io.TextIOBase):
+    """A text stream that writes to the driver JVM's ``System.err``."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self._err = spark.sparkContext._jvm.java.lang.System.err
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._err.print(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._err.flush()
+
+
+def stderr_for(spark: SparkSession) -> TextIO:
+    """The stream that reaches the real stderr for this driver."""
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        return _JvmStderr(spark)
+    return sys.stderr
+
+
+def setup_logging(stream: TextIO) -> None:
+    """INFO logs of the job on ``stream``; py4j's connection chatter silenced."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    job_logger = logging.getLogger("drug_mentions")
+    job_logger.handlers[:] = [handler]
+    job_logger.setLevel(logging.INFO)
+    job_logger.propagate = False
+    logging.getLogger("py4j").setLevel(logging.WARNING)

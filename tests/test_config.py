@@ -1,0 +1,51 @@
+"""Unit tests of drug_mentions.config: TOML defaults, validation, flag overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from drug_mentions.config import Settings, parse_toml
+from drug_mentions.errors import InputError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_conf_files_parse():
+    local = parse_toml((REPO / "conf" / "local.toml").read_text(), "local.toml")
+    assert local == Settings(input="data", output="output")
+    gcp = parse_toml((REPO / "conf" / "gcp.toml").read_text(), "gcp.toml")
+    assert gcp == Settings()  # paths come from the command line on Dataproc
+
+
+def test_flags_override_file_values_but_none_does_not():
+    base = parse_toml('[paths]\ninput = "in"\n[pipeline]\nmax_merge_rounds = 3\n', "x.toml")
+    assert base.with_overrides(input=None, output="out") == Settings(
+        input="in", output="out", max_merge_rounds=3
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[paths\n", "x.toml: not valid TOML"),
+        (
+            '[pipeline]\njson_format = "xml"\n',
+            "x.toml: json_format must be one of auto, lines, array",
+        ),
+        (
+            "[pipeline]\nmax_merge_rounds = 0\n",
+            "x.toml: max_merge_rounds must be a positive integer",
+        ),
+        (
+            '[pipeline]\nwrite_output_json = "yes"\n',
+            "x.toml: write_output_json must be true or false",
+        ),
+        ("[pipeline]\nspeed = 11\n", "x.toml: unknown setting(s) speed"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(text, message):
+    with pytest.raises(InputError) as error:
+        parse_toml(text, "x.toml")
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
