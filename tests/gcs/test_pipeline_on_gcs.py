@@ -1,0 +1,142 @@
+"""End to end on gs://: the real jobs (spark-submit) read and write fake-gcs-server.
+
+The input is data/ uploaded to ``gs://B/input``; the run goes to ``gs://B/runs/<id>``; the
+CLI then lists and fetches it, and its output.json must be byte-identical to a local run's.
+The ad-hoc job then runs as the DAG runs it: on the run's Parquet mentions/, result to gs://.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from drug_mentions import layout
+from gcs_cli import transfer
+from gcs_cli.main import main
+
+from .conftest import REPO, new_bucket
+from .spark_gcs import spark_env, spark_submit_command
+
+RUN_ID = "20261125t030000"
+PIPELINE = REPO / "jobs" / "pipeline.py"
+ADHOC = REPO / "jobs" / "adhoc.py"
+
+pytestmark = pytest.mark.spark_submit
+
+
+def spark_submit(emulator_url: str, script: Path, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        spark_submit_command(emulator_url, script, *args),
+        cwd=REPO,
+        env=spark_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def local_output(gcs_server, tmp_path_factory) -> Path:
+    """The pipeline on data/ into a local folder: the reference output."""
+    out = tmp_path_factory.mktemp("local") / "output"
+    spark_submit(gcs_server.url, PIPELINE, "--input", "data", "--output", str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def gcs_run(gcs, gcs_server) -> str:
+    """data/ uploaded to gs://B/input, then the pipeline run into gs://B/runs/RUN_ID."""
+    bucket = new_bucket(gcs)
+    data = REPO / "data"
+    files = [
+        (p, f"{layout.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
+    ]
+    plan = transfer.plan_uploads(gcs, bucket, f"{layout.INPUT_PREFIX}/", files)
+    assert transfer.upload(gcs, plan) == len(files) == 4
+    spark_submit(
+        gcs_server.url,
+        PIPELINE,
+        "--input",
+        f"gs://{bucket}/{layout.INPUT_PREFIX}",
+        "--output",
+        f"gs://{bucket}/{layout.RUNS_PREFIX}/{RUN_ID}",
+        "--run-id",
+        RUN_ID,
+    )
+    return bucket
+
+
+def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
+    prefix = f"{layout.RUNS_PREFIX}/{RUN_ID}/"
+    listed = gcs.list_blobs(gcs_run, prefix=prefix)
+    blobs = {b.name.removeprefix(prefix): b for b in listed}
+    blobs = {name: b for name, b in blobs.items() if not name.startswith(f"{layout.ADHOC_DIR}/")}
+    top_level = {name.split("/")[0] for name in blobs}
+
+    assert {
+        layout.OUTPUT_JSON,
+        layout.MENTIONS_DIR,
+        layout.REJECTS_DIR,
+        layout.RUN_REPORT,
+        layout.SUCCESS_MARKER,
+    } <= top_level
+    partitions = {n.split("/")[1] for n in blobs if n.startswith(f"{layout.MENTIONS_DIR}/")}
+    assert {"source=pubmed", "source=clinical_trials"} <= partitions
+    marker = blobs[layout.SUCCESS_MARKER]
+    report = json.loads(blobs[layout.RUN_REPORT].download_as_bytes())
+    assert json.loads(marker.download_as_bytes()) == report
+    # Written last: no object of the run is newer than the marker.
+    assert max(b.generation for b in blobs.values()) == marker.generation
+
+
+def test_fetch_gives_the_local_output_json(gcs_run, local_output, tmp_path, capsys):
+    dest = tmp_path / "fetched"
+
+    assert main(["fetch", "--data-bucket", gcs_run, "--dest", str(dest)]) == 0
+
+    assert capsys.readouterr().out == f"run {RUN_ID}: 1 downloaded, 0 unchanged -> {dest}/\n"
+    fetched = (dest / layout.OUTPUT_JSON).read_bytes()
+    assert fetched == (local_output / layout.OUTPUT_JSON).read_bytes()
+
+
+def test_ls_runs_shows_the_run_complete(gcs_run, capsys):
+    assert main(["ls-runs", "--data-bucket", gcs_run, "--json"]) == 0
+
+    [run] = json.loads(capsys.readouterr().out)
+    assert (run["run_id"], run["status"]) == (RUN_ID, "complete")
+    assert isinstance(run["report"], dict)
+
+
+def most_drugs_journals(graph: dict) -> dict:
+    """Oracle for the ad-hoc default query, straight from output.json."""
+    drugs_by_journal: dict[str, set[str]] = {}
+    for drug in graph["drugs"]:
+        for mention in drug["journals"]:
+            drugs_by_journal.setdefault(mention["journal"], set()).add(drug["drug"])
+    best = max(len(drugs) for drugs in drugs_by_journal.values())
+    tied = sorted(j for j, drugs in drugs_by_journal.items() if len(drugs) == best)
+    return {"distinct_drugs": best, "journals": tied}
+
+
+def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
+    run = f"gs://{gcs_run}/{layout.RUNS_PREFIX}/{RUN_ID}"
+    result_name = f"{layout.RUNS_PREFIX}/{RUN_ID}/{layout.ADHOC_DIR}/top_journals.json"
+
+    spark_submit(
+        gcs_server.url,
+        ADHOC,
+        "--mentions",
+        f"{run}/{layout.MENTIONS_DIR}",
+        "--json",
+        "--out",
+        f"gs://{gcs_run}/{result_name}",
+    )
+
+    graph = json.loads((local_output / layout.OUTPUT_JSON).read_bytes())
+    result = json.loads(gcs.bucket(gcs_run).blob(result_name).download_as_bytes())
+    assert result == most_drugs_journals(graph)
