@@ -79,6 +79,8 @@ def pick_run(runs: list[Run], bucket: str, run_id: str | None, allow_incomplete:
     where = f"gs://{bucket}/{layout.RUNS_PREFIX}/"
     if run_id is None:
         complete = [r for r in runs if r.complete]
+        if not runs:
+            raise CliError(f"no runs under {where}")
         if not complete:
             raise CliError(f"no completed run under {where} ({len(runs)} incomplete)")
         return complete[-1]

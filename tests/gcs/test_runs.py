@@ -192,3 +192,10 @@ def test_reading_runs_changes_nothing(gcs, runs_bucket, tmp_path, capsys):
     main(["ls-runs", "--data-bucket", runs_bucket])
     main(["fetch", "--data-bucket", runs_bucket, "--dest", str(tmp_path), "--with-mentions"])
     assert snapshot(gcs, runs_bucket) == before
+
+
+def test_fetch_without_any_run(bucket, tmp_path, capsys):
+    assert main(["fetch", "--data-bucket", bucket, "--dest", str(tmp_path / "x")]) == 1
+    assert (
+        capsys.readouterr().err == f"drug-mentions-gcs: error: no runs under gs://{bucket}/runs/\n"
+    )
