@@ -91,17 +91,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def load_settings(spark: SparkSession, args: argparse.Namespace) -> config.Settings:
     """Defaults < conf file < flags (as jobs/pipeline.py)."""
-    path = args.conf or (DEFAULT_CONF if os.path.exists(DEFAULT_CONF) else None)
-    settings = config.Settings()
-    if path:
-        fs = HadoopFS(spark, path)
-        if not fs.exists(path):
-            raise InputError(f"{path}: settings file not found")
-        settings = config.parse_toml(fs.read_text(path), path)
     mentions = None if args.mentions == USE_CONF_MENTIONS else args.mentions
-    settings = settings.with_overrides(graph=args.graph, mentions=mentions)
-    config.validate(settings, "command line")
-    return settings
+    return config.load_settings(spark, args.conf, DEFAULT_CONF, graph=args.graph, mentions=mentions)
 
 
 def load_graph(spark: SparkSession, args: argparse.Namespace) -> adhoc.Graph:

@@ -22,7 +22,6 @@ import sys
 from drug_mentions import __version__, config, console, layout
 from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
 from drug_mentions.runner import run
-from drug_mentions.storage import HadoopFS
 from pyspark.sql import SparkSession
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
@@ -68,32 +67,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_settings(spark: SparkSession, args: argparse.Namespace) -> config.Settings:
-    """Defaults < conf file < flags. A missing or invalid conf file is an input error."""
-    path = args.conf or (DEFAULT_CONF if os.path.exists(DEFAULT_CONF) else None)
-    settings = config.Settings()
-    if path:
-        fs = HadoopFS(spark, path)
-        if not fs.exists(path):
-            raise InputError(f"{path}: settings file not found")
-        settings = config.parse_toml(fs.read_text(path), path)
-    settings = settings.with_overrides(
-        input=args.input,
-        output=args.output,
-        json_format=args.json_format,
-        write_output_json=args.write_output_json,
-    )
-    config.validate(settings, "command line")
-    return settings
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
     stderr = console.stderr_for(spark)
     console.setup_logging(stderr)
     try:
-        run(spark, load_settings(spark, args), run_id=args.run_id)
+        settings = config.load_settings(
+            spark,
+            args.conf,
+            DEFAULT_CONF,
+            input=args.input,
+            output=args.output,
+            json_format=args.json_format,
+            write_output_json=args.write_output_json,
+        )
+        run(spark, settings, run_id=args.run_id)
     except InputError as exc:
         print(f"error: {exc}", file=stderr, flush=True)
         return EXIT_INPUT_ERROR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -56,3 +57,24 @@ def validate(settings: Settings, source: str) -> None:
         raise InputError(f"{source}: max_merge_rounds must be a positive integer")
     if not isinstance(settings.write_output_json, bool):
         raise InputError(f"{source}: write_output_json must be true or false")
+
+
+def load_settings(
+    spark: Any, conf_path: str | None, default_path: str, **overrides: Any
+) -> Settings:
+    """Defaults < ``conf_path`` (local or gs://; else ``default_path`` when it exists) < flags.
+
+    A missing or invalid settings file is an :class:`InputError`.
+    """
+    from drug_mentions.storage import HadoopFS  # PySpark only when a job loads settings
+
+    path = conf_path or (default_path if os.path.exists(default_path) else None)
+    settings = Settings()
+    if path:
+        fs = HadoopFS(spark, path)
+        if not fs.exists(path):
+            raise InputError(f"{path}: settings file not found")
+        settings = parse_toml(fs.read_text(path), path)
+    settings = settings.with_overrides(**overrides)
+    validate(settings, "command line")
+    return settings
