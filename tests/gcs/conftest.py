@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,22 +16,29 @@ from google.cloud import storage
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def gcs_server() -> Iterator[FakeGCSServer]:
-    """fake-gcs-server for the session; STORAGE_EMULATOR_HOST points at it, restored after."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv(EMULATOR_ENV, raising=False)  # remembers the caller's value for the undo
+    """fake-gcs-server per test module; STORAGE_EMULATOR_HOST points at it, restored after
+    (module scope: the rest of the suite never sees the variable)."""
+    original = os.environ.get(EMULATOR_ENV)
+    try:
+        # start() sets STORAGE_EMULATOR_HOST to the server's URL, stop() removes it.
         with FakeGCSServer(host="127.0.0.1") as server:
             assert server.url.startswith("http://127.0.0.1:")
+            assert os.environ[EMULATOR_ENV] == server.url
             # The wrapper pipes the server's request log (stderr) and never reads it: once the
             # pipe buffer (64 KiB, one Spark job) is full the server blocks. Drain it.
             log = server._process.stderr
             threading.Thread(target=log.read, name="fake-gcs-log", daemon=True).start()
-            mp.setenv(EMULATOR_ENV, server.url)
             yield server
+    finally:
+        if original is None:
+            os.environ.pop(EMULATOR_ENV, None)
+        else:
+            os.environ[EMULATOR_ENV] = original
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def gcs(gcs_server: FakeGCSServer) -> storage.Client:
     """The real google-cloud-storage client, built as the CLI builds it (emulator branch)."""
     return make_client()
