@@ -34,3 +34,17 @@ def spark():
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_submit(tmp_path_factory):
+    """One real ``spark-submit jobs/pipeline.py`` run on data/, shared by the whole session.
+
+    Returns (output folder, completed process). Tests must not modify the folder: copy it.
+    """
+    from helpers import DATA, spark_submit
+
+    out = tmp_path_factory.mktemp("sample") / "output"
+    result = spark_submit("pipeline.py", "--input", str(DATA), "--output", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, result

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import DATA, load_entry_point, spark_submit
+from helpers import load_entry_point, spark_submit
 
-pipeline = load_entry_point("pipeline")
 adhoc_job = load_entry_point("adhoc")
 
 TOP = {
@@ -41,12 +40,10 @@ TOP_4 = {
 }
 
 
-@pytest.fixture(scope="module")
-def sample_run(spark, tmp_path_factory):
-    """The pipeline on data/, in-process, once for this module; returns its output folder."""
-    out = tmp_path_factory.mktemp("adhoc") / "output"
-    assert pipeline.main(["--input", str(DATA), "--output", str(out)]) == 0
-    return out
+@pytest.fixture
+def sample_run(sample_submit):
+    """The pipeline's output folder for data/ (one spark-submit run per session, see conftest)."""
+    return sample_submit[0]
 
 
 def run(capsys, *args: str) -> tuple[int, str, list[str]]:

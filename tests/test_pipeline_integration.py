@@ -13,13 +13,10 @@ from sample_expected import EXPECTED_OUTPUT, SURROGATE
 pipeline = load_entry_point("pipeline")
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    """One real spark-submit run on data/ (shared by the tests that only read its output)."""
-    out = tmp_path_factory.mktemp("sample") / "output"
-    result = spark_submit("pipeline.py", "--input", str(DATA), "--output", str(out))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out, result
+@pytest.fixture
+def sample_run(sample_submit):
+    """The session's real spark-submit run on data/ (see conftest)."""
+    return sample_submit
 
 
 def test_output_json_is_the_complete_expected_graph(sample_run):
