@@ -226,9 +226,9 @@ variable "alert_email" {
 }
 
 variable "batch_id_prefix" {
-  description = "Prefix of the Dataproc batch ids the DAG creates; the batch-failure alert only matches these batches."
+  description = "Prefix of the Dataproc batch ids the DAG creates (dm-pipeline-..., dm-adhoc-...); the batch-failure alert only matches these batches."
   type        = string
-  default     = "drug-mentions"
+  default     = "dm-"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,40}$", var.batch_id_prefix))
