@@ -55,8 +55,21 @@ def command(method: str, data: str, out: str, args) -> list[str]:
     return [*spark, *pipeline, *io, "--run-id", "bench", *extra]
 
 
-def _rss(proc: psutil.Process, script: str) -> tuple[int, int, int]:
-    """(tree, jvm, python driver) resident bytes right now."""
+def snapshot_jobs(repo: str, work: str, commit: str) -> str:
+    """``jobs/`` as committed at ``commit``, extracted under ``work``: what the run measures
+    (the shared checkout's working tree may hold someone's unfinished edits)."""
+    target = os.path.join(work, f"jobs-{commit[:10]}")
+    if not os.path.isdir(os.path.join(target, "jobs")):
+        os.makedirs(target, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "jobs"], cwd=repo, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", target], input=archive.stdout, check=True)
+    return os.path.join(target, "jobs")
+
+
+def _rss(proc: psutil.Process, script: str, cpu: dict[int, float]) -> tuple[int, int, int]:
+    """(tree, jvm, python driver) resident bytes right now; updates CPU seconds per pid."""
     tree = jvm = driver = 0
     try:
         members = [proc, *proc.children(recursive=True)]
@@ -65,6 +78,8 @@ def _rss(proc: psutil.Process, script: str) -> tuple[int, int, int]:
     for member in members:
         try:
             rss = member.memory_info().rss
+            times = member.cpu_times()
+            cpu[member.pid] = times.user + times.system
             name = member.name()
             cmdline = member.cmdline() if name.startswith("python") else []
         except psutil.Error:
@@ -85,10 +100,12 @@ def run_method(method: str, data: str, out: str, args) -> dict:
     script = os.path.basename(next(arg for arg in cmd if arg.endswith(".py")))
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    env["PYTHONPATH"] = args.jobs_dir  # floor and naive import the measured drug_mentions
     log_path = out.rstrip("/") + ".log"
     load_start = os.getloadavg()[0]
     started = time.time()
     peak = [0, 0, 0]
+    cpu: dict[int, float] = {}  # last CPU seconds seen per process of the tree
     load_max = load_start
     status = "ok"
     with open(log_path, "w", encoding="utf-8") as log_file:
@@ -102,7 +119,7 @@ def run_method(method: str, data: str, out: str, args) -> dict:
         )
         ps = psutil.Process(proc.pid)
         while proc.poll() is None:
-            peak = [max(p, s) for p, s in zip(peak, _rss(ps, script), strict=True)]
+            peak = [max(p, s) for p, s in zip(peak, _rss(ps, script, cpu), strict=True)]
             load_max = max(load_max, os.getloadavg()[0])
             if time.time() - started > args.timeout:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -127,6 +144,7 @@ def run_method(method: str, data: str, out: str, args) -> dict:
         "load1_start": round(load_start, 2),
         "load1_max": round(load_max, 2),
         "status": status,
+        "cpu_s": round(sum(cpu.values()), 1),
     }
 
 
@@ -217,3 +235,26 @@ def plot(csv_path: str, png_path: str) -> None:
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)
+
+
+def markdown_table(csv_path: str) -> str:
+    """results.csv as a Markdown table (the README section is built from it)."""
+    import csv
+
+    with open(csv_path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    head = (
+        "| method | titles | drugs | input MB | wall s | in-job s | titles/s | peak RSS tree / "
+        "JVM / py driver MB | load1 start-max | CPU s | edges | check |"
+    )
+    lines = [head, "|" + "---|" * 12]
+    for r in rows:
+        if r["status"] != "ok":
+            r["check"] = r["status"]
+        lines.append(
+            f"| {r['method']} | {int(r['titles']):,} | {int(r['drugs']):,} | {r['input_mb']} | "
+            f"{r['wall_s']} | {r['job_s']} | {r['titles_per_s']} | {r['peak_rss_tree_mb']} / "
+            f"{r['peak_rss_jvm_mb']} / {r['peak_rss_pydriver_mb']} | {r['load1_start']}-"
+            f"{r['load1_max']} | {r.get('cpu_s') or ''} | {r['edges']} | {r['check']} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -35,6 +35,15 @@ FULL_TITLES = (10_000, 100_000, 1_000_000, 3_000_000)
 FULL_DRUGS = (1_000, 10_000)
 NAIVE_MAX_PAIRS = 100_000 * 1_000  # titles x drugs regex evaluations the naive run may do
 OUTPUT_JSON_MAX_TITLES = 1_000_000  # above: only --no-output-json
+INVOCATION_KEYS = (
+    "command",
+    "started_at",
+    "finished_at",
+    "load_average_start",
+    "load_average_end",
+    "git_head",
+    "jobs_dir",
+)
 COLUMNS = (
     "method",
     "titles",
@@ -51,6 +60,7 @@ COLUMNS = (
     "edges",
     "check",
     "status",
+    "cpu_s",
 )
 
 
@@ -114,9 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--work", default=os.path.join(HERE, "work"))
     parser.add_argument("--results", help="results folder")
-    parser.add_argument("--jobs-dir", default=os.path.join(REPO, "jobs"), help="pipeline code")
+    parser.add_argument(
+        "--jobs-dir",
+        help="pipeline code to measure (default: jobs/ of git HEAD, extracted under --work)",
+    )
     parser.add_argument("--event-logs", action="store_true", help="spark.eventLog.enabled")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
+    parser.add_argument("--variant", default="", help="suffix of the method names (e.g. +fix)")
+    parser.add_argument("--methods", nargs="+", help="only these (floor, pipeline, ...)")
     parser.add_argument("--append", action="store_true", help="add rows to results.csv")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -125,32 +140,42 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.makedirs(results, exist_ok=True)
     csv_path = os.path.join(results, "results.csv")
-    if not args.append or not os.path.exists(csv_path):
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerow(COLUMNS)
+    earlier = []
+    if args.append and os.path.exists(csv_path):
+        with open(csv_path, encoding="utf-8") as fh:
+            earlier = list(csv.DictReader(fh))
+    with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: row.get(k) or "" for k in COLUMNS} for row in earlier)
     machine = measure.machine_info(REPO)
+    if not args.jobs_dir:
+        args.jobs_dir = measure.snapshot_jobs(REPO, args.work, machine["git_head"])
+    machine["jobs_dir"] = os.path.relpath(args.jobs_dir, REPO)
     failures = 0
     for titles, drugs, methods in plan(args):
         folder, manifest = dataset(args.work, titles, drugs, args.seed)
-        outputs = {}
+        pipeline_out = os.path.join(args.work, "out", f"pipeline-{label(titles)}-{label(drugs)}")
         for method in methods:
-            out = os.path.join(args.work, "out", f"{method}-{label(titles)}-{label(drugs)}")
+            if args.methods and method not in args.methods:
+                continue
+            name = method + args.variant
+            out = os.path.join(args.work, "out", f"{name}-{label(titles)}-{label(drugs)}")
             run = measure.run_method(method, folder, out, args)
             row = {
-                "method": method,
+                "method": name,
                 "titles": titles,
                 "drugs": drugs,
                 "input_mb": round(manifest["bytes_total"] / 1e6, 1),
                 **run,
             }
             if run["status"] == "ok":
-                outputs[method] = out
                 row["titles_per_s"] = round(titles / run["wall_s"])
                 row["edges"] = measure.count_edges(out)
                 if method.startswith("pipeline"):
                     row["check"] = check_pipeline(out, manifest)
-                elif method == "naive" and "pipeline" in outputs:
-                    same = measure.edge_set(out) == measure.edge_set(outputs["pipeline"])
+                elif method == "naive" and os.path.isdir(pipeline_out):
+                    same = measure.edge_set(out) == measure.edge_set(pipeline_out)
                     row["check"] = "edges = pipeline" if same else "EDGES DIFFER"
             failures += run["status"] != "ok" or row.get("check", "ok") not in (
                 "ok",
@@ -161,10 +186,20 @@ def main(argv: list[str] | None = None) -> int:
                 csv.DictWriter(fh, COLUMNS).writerow({k: row.get(k, "") for k in COLUMNS})
     machine["load_average_end"] = list(os.getloadavg())
     machine["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    with open(os.path.join(results, "machine.json"), "w", encoding="utf-8") as fh:
+    machine["command"] = " ".join(["benchmarks/run.py", *(argv or sys.argv[1:])])
+    machine_path = os.path.join(results, "machine.json")
+    runs = []
+    if args.append and os.path.exists(machine_path):
+        with open(machine_path, encoding="utf-8") as fh:
+            runs = json.load(fh).get("invocations", [])
+    invocation = {k: machine.pop(k) for k in list(machine) if k in INVOCATION_KEYS}
+    machine["invocations"] = [*runs, invocation]
+    with open(machine_path, "w", encoding="utf-8") as fh:
         json.dump(machine, fh, indent=2)
         fh.write("\n")
     measure.plot(csv_path, os.path.join(results, "plot.png"))
+    with open(os.path.join(results, "results.md"), "w", encoding="utf-8") as fh:
+        fh.write(measure.markdown_table(csv_path))
     log.info("results in %s (%d failed run(s) or check(s))", results, failures)
     return 1 if failures else 0
 
