@@ -112,5 +112,11 @@ def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
 
 
 def merge_duplicates(records: DataFrame, max_rounds: int, surrogate_prefix: str) -> DataFrame:
-    """Usable records (no reject reason) -> publications with ``records`` merged into each."""
-    return merge_components(label_components(records, max_rounds), surrogate_prefix)
+    """Usable records (no reject reason) -> publications with ``records`` merged into each.
+
+    The result is persisted and materialised, so the labelled records can be released."""
+    labelled = label_components(records, max_rounds)
+    merged = merge_components(labelled, surrogate_prefix).persist(StorageLevel.MEMORY_AND_DISK)
+    merged.count()
+    labelled.unpersist()
+    return merged

@@ -43,14 +43,20 @@ def _count_by(frame: DataFrame, column: str) -> dict[str, int]:
     return {row[column]: int(row["count"]) for row in frame.groupBy(column).count().collect()}
 
 
-def read_and_clean(spark: SparkSession, settings: Settings) -> tuple:
+def _cache(frame: DataFrame, cached: list[DataFrame]) -> DataFrame:
+    """Persist a frame reused by several actions; remember it to release it after the run."""
+    cached.append(frame.persist(StorageLevel.MEMORY_AND_DISK))
+    return frame
+
+
+def read_and_clean(spark: SparkSession, settings: Settings, cached: list[DataFrame]) -> tuple:
     """Checked inputs, cleaned drug rows and cleaned publication records (both persisted)."""
     inputs = extract.discover(spark, settings.input, settings.json_format)
     drug_rows = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
-    drugs = match.with_drug_fields(drug_rows).persist(StorageLevel.MEMORY_AND_DISK)
+    drugs = _cache(match.with_drug_fields(drug_rows), cached)
     raw = extract.read_publications(spark, inputs)
     records = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
-    records = records.persist(StorageLevel.MEMORY_AND_DISK)
+    records = _cache(records, cached)
 
     unreadable = extract.unreadable_json_files(records, inputs)
     if unreadable:
@@ -64,12 +70,21 @@ def read_and_clean(spark: SparkSession, settings: Settings) -> tuple:
 
 def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> dict[str, Any]:
     """Run the pipeline; return the run report. Raises :class:`InputError` on bad input."""
+    cached: list[DataFrame] = []
+    try:
+        return _run(spark, settings, run_id, cached)
+    finally:
+        for frame in cached:
+            frame.unpersist()
+
+
+def _run(spark: SparkSession, settings: Settings, run_id: str | None, cached: list) -> dict:
     started = time.time()
     run_id = run_id or new_run_id()
     log.info(
         "drug_mentions %s run %s: %s -> %s", __version__, run_id, settings.input, settings.output
     )
-    inputs, drugs, kept_drugs, records = read_and_clean(spark, settings)
+    inputs, drugs, kept_drugs, records = read_and_clean(spark, settings, cached)
 
     publisher = load.Publisher(spark, settings.output, run_id)
     publisher.begin()
@@ -88,11 +103,12 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
         load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR)))
 
         usable = records.where(F.col("reason").isNull() & ~F.col("blank"))
-        publications = merge.merge_duplicates(
-            usable, settings.max_merge_rounds, settings.surrogate_id_prefix
-        ).persist(StorageLevel.MEMORY_AND_DISK)
+        publications = _cache(
+            merge.merge_duplicates(usable, settings.max_merge_rounds, settings.surrogate_id_prefix),
+            cached,
+        )
         keys = match.drug_keys(kept_drugs)
-        mentions = match.match_mentions(publications, keys).persist(StorageLevel.MEMORY_AND_DISK)
+        mentions = _cache(match.match_mentions(publications, keys), cached)
         load.write_parquet_edges(mentions, qualified(publisher.path(layout.MENTIONS_DIR)))
 
         edges = _count_by(mentions, "source")
