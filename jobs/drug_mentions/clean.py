@@ -20,6 +20,8 @@ DUPLICATE_DRUG = "duplicate_drug"
 
 # A run of literal escapes such as \xc3\xb1 (backslash, x, two hex digits), repeated.
 _ESCAPE_RUN = r"(?:\\x[0-9A-Fa-f]{2})+"
+# After decoding: the backslash(es) of an escape the decoding itself produced.
+_CREATED_ESCAPE = r"\\+(?=x[0-9A-Fa-f]{2})"
 _NON_ASCII = r"[^\x00-\x7F]"
 # Any Unicode whitespace or separator (NBSP, ideographic space...) and control separators.
 _SPACES = r"[\s\p{Z}\u0085\u200B\uFEFF]+"
@@ -48,6 +50,10 @@ def decode_escape_runs(text: Column) -> Column:
     """Decode literal ``\\xNN`` runs as UTF-8; drop a run that is not valid UTF-8 entirely.
 
     ``nursing\\xc3\\x28`` -> ``nursing``; ``\\xc3\\xb1`` -> ``ñ``. Text between runs is kept.
+    Decoding is a single pass: an escape that only appears once decoded (``\\x5cx41``
+    decodes to a backslash before ``x41``; a backslash left before a removed run) is not
+    decoded again, its backslash(es) are dropped (``\\x5cx41`` -> ``x41``). So the result
+    never holds an escape and cleaning a clean text changes nothing.
     """
     runs = F.regexp_extract_all(text, F.lit(_ESCAPE_RUN), 0)
     pieces = F.split(text, _ESCAPE_RUN, -1)
@@ -57,7 +63,8 @@ def decode_escape_runs(text: Column) -> Column:
         lambda raw: F.when(F.is_valid_utf8(raw), F.decode(raw, "UTF-8")).otherwise(F.lit("")),
     )
     glued = F.zip_with(pieces, F.concat(decoded, F.array(F.lit(""))), lambda p, d: F.concat(p, d))
-    return F.when(text.contains("\\x"), F.array_join(glued, "")).otherwise(text)
+    once = F.regexp_replace(F.array_join(glued, ""), _CREATED_ESCAPE, "")
+    return F.when(text.contains("\\x"), once).otherwise(text)
 
 
 def nfc(text: Column) -> Column:
