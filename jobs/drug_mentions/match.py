@@ -21,19 +21,25 @@ _NOT_WORD = r"[^\p{L}\p{N}]+"
 def words(text: Column) -> Column:
     """Upper-cased words of a text: ``Tetracycline-resistant`` -> [TETRACYCLINE, RESISTANT].
 
+    Words are found in the text as written, then upper-cased one by one: upper-casing first
+    would add word breaks inside a word, as some letters upper-case to a letter plus a
+    combining mark (``ǰ`` -> ``J̌``, ``ΐ`` -> ``Ϊ́``), so ``Xǰethanol`` would mention ETHANOL.
     NULL text has no words (an empty array, never NULL)."""
-    split = F.filter(F.split(F.upper(text), _NOT_WORD), lambda word: word != "")
-    return F.coalesce(split, F.array().cast("array<string>"))
+    split = F.filter(F.split(text, _NOT_WORD), lambda word: word != "")
+    return F.coalesce(F.transform(split, F.upper), F.array().cast("array<string>"))
 
 
 def with_drug_fields(drugs: DataFrame) -> DataFrame:
     """Raw drug rows -> ``drug`` (trimmed, collapsed, upper-cased), ``atccode``, ``words``
     and ``reason`` (malformed, empty name, or a name already listed)."""
-    cleaned = drugs.select(
+    name = drugs.withColumn("_name", clean_text(F.col("raw_drug")))
+    # Words of the name as written (as for titles), not of its upper-cased form.
+    cleaned = name.select(
         "*",
-        F.upper(clean_text(F.col("raw_drug"))).alias("drug"),
+        F.upper(F.col("_name")).alias("drug"),
         clean_text(F.col("raw_atccode")).alias("atccode"),
-    ).withColumn("words", words(F.col("drug")))
+        words(F.col("_name")).alias("words"),
+    ).drop("_name")
     first_of_name = Window.partitionBy("drug").orderBy(
         F.col("atccode").asc_nulls_last(), F.col("file"), F.col("raw_atccode")
     )
