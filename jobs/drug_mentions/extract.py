@@ -107,6 +107,13 @@ def _json_kind(fs: HadoopFS, info: FileInfo, json_format: str) -> str:
     return "array" if stripped.startswith("[") else "lines"
 
 
+def _printable(text: str, limit: int = 200) -> str:
+    """Input text quoted in a one-line message: control and other unprintable characters
+    (line breaks such as NEL or form feed included) escaped, cut after ``limit`` characters."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return shown + ("..." if len(text) > limit else "")
+
+
 def _group_by_header(fs: HadoopFS, spec: CsvSpec, files: list[FileInfo]) -> dict:
     with ThreadPoolExecutor(_PEEK_THREADS) as pool:
         headers = list(pool.map(lambda info: _header(fs, info), files))
@@ -116,7 +123,7 @@ def _group_by_header(fs: HadoopFS, spec: CsvSpec, files: list[FileInfo]) -> dict
         if missing:
             raise InputError(
                 f"{info.name}: missing column(s) {', '.join(missing)} "
-                f"(header has: {', '.join(header)})"
+                f"(header has: {_printable(', '.join(header))})"
             )
         groups.setdefault(header, []).append(info)
     return groups
