@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ DRUGS = "drugs"
 CORRUPT = "_corrupt_record"
 _BOM = "\ufeff"
 _PEEK_THREADS = 16
+# Whitespace, // line comments and /* block comments */ before a JSON file's first value.
+_LEADING_COMMENTS = re.compile(r"(?:\s+|//[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,10 @@ def _json_kind(fs: HadoopFS, info: FileInfo, json_format: str) -> str:
     if json_format != "auto":
         return json_format
     head = fs.head(info.path, 4096).decode("utf-8", errors="replace").removeprefix(_BOM)
-    stripped = head.lstrip()
-    if not stripped:
+    if not head.strip():
         raise InputError(f"{info.name}: empty file, no JSON record can be read")
+    # Comments are allowed (allowComments): a commented header before "[" is still an array.
+    stripped = head[_LEADING_COMMENTS.match(head).end() :]
     return "array" if stripped.startswith("[") else "lines"
 
 
