@@ -1,7 +1,8 @@
 """Running one benchmark method under spark-submit and measuring it (wall time, peak RSS).
 
-Peak memory is sampled every 0.2 s over the spark-submit process tree with psutil and split
-by role: the JVM (in ``local[*]`` the driver *and* the executors), the Python driver (the
+Peak memory is sampled every 0.2 s over the spark-submit process tree with psutil (java and
+python processes only: a JVM's short-lived forks share its pages and would count it twice),
+split by role: the JVM (in ``local[*]`` the driver *and* the executors), the Python driver (the
 job script, where ``output.json`` is streamed) and the tree total (with Python workers).
 """
 
@@ -32,6 +33,8 @@ def command(method: str, data: str, out: str, args) -> list[str]:
         "--conf",
         "spark.ui.enabled=false",
     ]
+    for pair in getattr(args, "spark_conf", []):
+        spark += ["--conf", pair]
     if args.event_logs:
         logs = os.path.join(args.work, "eventlogs")
         os.makedirs(logs, exist_ok=True)
@@ -83,6 +86,10 @@ def _rss(proc: psutil.Process, script: str, cpu: dict[int, float]) -> tuple[int,
             name = member.name()
             cmdline = member.cmdline() if name.startswith("python") else []
         except psutil.Error:
+            continue
+        if name != "java" and not name.startswith("python"):
+            # A JVM thread forking a helper (Hadoop shell commands): until it execs, the
+            # child reports the parent's whole RSS (shared copy-on-write pages). Not memory.
             continue
         tree += rss
         if name == "java":

@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event-logs", action="store_true", help="spark.eventLog.enabled")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
     parser.add_argument("--variant", default="", help="suffix of the method names (e.g. +fix)")
+    parser.add_argument(
+        "--spark-conf", action="append", default=[], help="extra KEY=VALUE for spark-submit"
+    )
     parser.add_argument("--methods", nargs="+", help="only these (floor, pipeline, ...)")
     parser.add_argument("--append", action="store_true", help="add rows to results.csv")
     args = parser.parse_args(argv)
