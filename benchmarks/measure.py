@@ -213,7 +213,10 @@ def machine_info(repo: str) -> dict:
 
 
 def plot(csv_path: str, png_path: str) -> None:
-    """Wall time vs titles, log-log, one line per (method, drugs)."""
+    """Wall time and CPU seconds vs titles, log-log, one line per (method, drugs).
+
+    A ``_rerun`` row replaces the earlier row of the same method and size (the latest
+    measurement is drawn; results.csv keeps both)."""
     import csv
 
     import matplotlib
@@ -221,24 +224,37 @@ def plot(csv_path: str, png_path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    lines: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    lines: dict[tuple[str, int], dict[int, dict]] = {}
     with open(csv_path, encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["status"] == "ok":
-                key = (row["method"], int(row["drugs"]))
-                lines.setdefault(key, []).append((int(row["titles"]), float(row["wall_s"])))
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (method, drugs), points in sorted(lines.items()):
-        points.sort()
-        style = "-" if drugs >= 10_000 else "--"
-        ax.plot(*zip(*points, strict=True), style, marker="o", label=f"{method}, D={drugs:,}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("titles (PubMed + clinical trials)")
-    ax.set_ylabel("wall time, s (spark-submit, incl. JVM start)")
-    ax.set_title("drug-mention graph: time vs input size (2 cores, local[*])")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+                key = (row["method"].removesuffix("_rerun"), int(row["drugs"]))
+                lines.setdefault(key, {})[int(row["titles"])] = row
+    methods = sorted({method for method, _ in lines})
+    colours = {m: f"C{i}" for i, m in enumerate(methods)}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for ax, column, label in (
+        (axes[0], "wall_s", "wall time, s (incl. JVM start)"),
+        (axes[1], "cpu_s", "CPU seconds (process tree)"),
+    ):
+        for (method, drugs), by_n in sorted(lines.items()):
+            points = sorted((n, float(r[column])) for n, r in by_n.items() if r.get(column))
+            if points:
+                style = "-" if drugs >= 10_000 else "--"
+                ax.plot(
+                    *zip(*points, strict=True),
+                    style,
+                    marker="o",
+                    color=colours[method],
+                    label=f"{method}, D={drugs:,}",
+                )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("titles (PubMed + clinical trials)")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("drug-mention graph, 2 shared vCPUs, local[*] (see load in results.csv)")
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)
