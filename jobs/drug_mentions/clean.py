@@ -98,33 +98,18 @@ def _month_number(name: Column) -> Column:
 
 def parse_date(raw: Column) -> Column:
     """ISO date from ``dd/MM/yyyy`` (day first), ``yyyy-MM-dd``, ``yyyy/MM/dd`` or
-    ``d MMMM yyyy`` (English month, any case); NULL for anything else or an impossible date."""
+    ``d MMMM yyyy`` (English month, any case); NULL for anything else or an impossible date.
+
+    The shape regex picks the one pattern Spark's strict parser tries, so a valid date costs
+    one parse and no exception (only impossible dates throw, inside ``try_to_timestamp``)."""
     text = collapse_spaces(raw)
-
-    def part(pattern: str, group: int) -> Column:
-        return F.regexp_extract(text, pattern, group).cast("int")
-
-    year = (
-        F.when(text.rlike(_DAY_FIRST), part(_DAY_FIRST, 3))
-        .when(text.rlike(_ISO_DASH), part(_ISO_DASH, 1))
-        .when(text.rlike(_ISO_SLASH), part(_ISO_SLASH, 1))
-        .when(text.rlike(_TEXTUAL), part(_TEXTUAL, 3))
-    )
-    month = (
-        F.when(text.rlike(_DAY_FIRST), part(_DAY_FIRST, 2))
-        .when(text.rlike(_ISO_DASH), part(_ISO_DASH, 2))
-        .when(text.rlike(_ISO_SLASH), part(_ISO_SLASH, 2))
-        .when(text.rlike(_TEXTUAL), _month_number(F.regexp_extract(text, _TEXTUAL, 2)))
-    )
-    day = (
-        F.when(text.rlike(_DAY_FIRST), part(_DAY_FIRST, 1))
-        .when(text.rlike(_ISO_DASH), part(_ISO_DASH, 3))
-        .when(text.rlike(_ISO_SLASH), part(_ISO_SLASH, 3))
-        .when(text.rlike(_TEXTUAL), part(_TEXTUAL, 1))
-    )
-    iso = F.format_string("%04d-%02d-%02d", year, month, day)
-    parsed = F.try_to_timestamp(iso, F.lit("yyyy-MM-dd")).cast("date")
-    return F.when(year >= 1, parsed)
+    parsed = (
+        F.when(text.rlike(_DAY_FIRST), F.try_to_timestamp(text, F.lit("d/M/yyyy")))
+        .when(text.rlike(_ISO_DASH), F.try_to_timestamp(text, F.lit("yyyy-M-d")))
+        .when(text.rlike(_ISO_SLASH), F.try_to_timestamp(text, F.lit("yyyy/M/d")))
+        .when(text.rlike(_TEXTUAL), F.try_to_timestamp(text, F.lit("d MMMM yyyy")))
+    ).cast("date")
+    return F.when(F.year(parsed) >= 1, parsed)
 
 
 def with_clean_fields(records: DataFrame) -> DataFrame:

@@ -56,13 +56,12 @@ def propagate_labels_once(records: DataFrame) -> DataFrame:
     return step.withColumn("_label", F.min("_label").over(by_title_date))
 
 
-def label_components(records: DataFrame, max_rounds: int) -> DataFrame:
-    """Propagate labels until no record changes (or ``max_rounds``); adds ``_label``.
-
-    Each round is persisted and counted, so the next round starts from materialised labels.
-    """
-    current = with_initial_labels(records).persist(StorageLevel.MEMORY_AND_DISK)
-    for round_number in range(1, max_rounds + 1):
+def _propagate(
+    current: DataFrame, max_rounds: int, first_round: int, cached: list[DataFrame]
+) -> DataFrame:
+    """Rounds ``first_round``.. until no label moves. ``current`` is persisted; each round's
+    frame is persisted, the previous one released; the last one is left in ``cached``."""
+    for round_number in range(first_round, max_rounds + 1):
         before = current.withColumn("_before", F.col("_label"))
         following = propagate_labels_once(before).persist(StorageLevel.MEMORY_AND_DISK)
         moved = following.where(F.col("_label") != F.col("_before")).count()
@@ -70,9 +69,37 @@ def label_components(records: DataFrame, max_rounds: int) -> DataFrame:
         current = following.drop("_before")
         log.info("merge round %d: %d record label(s) changed", round_number, moved)
         if moved == 0:
-            return current
-    log.warning("merge stopped after %d rounds without converging", max_rounds)
+            break
+    else:
+        log.warning("merge stopped after %d rounds without converging", max_rounds)
+    cached.append(following)
     return current
+
+
+def label_components(records: DataFrame, max_rounds: int, cached: list[DataFrame]) -> DataFrame:
+    """Propagate labels until no record changes (or ``max_rounds``); adds ``_label``.
+
+    Round 1 runs on every record and also counts each record's id group and title+date
+    group (same windows, no extra sort). A record alone in both groups is a component of
+    its own: its label is final. Only the others (duplicates and their partners, a few per
+    cent) take part in the following rounds, so the convergence check no longer re-sorts
+    the whole input.
+    """
+    by_id = Window.partitionBy("_id_key")
+    by_title_date = Window.partitionBy("_td_key")
+    first = (
+        with_initial_labels(records)
+        .withColumn("_label", F.min("_label").over(by_id))
+        .withColumn("_n_id", F.count(F.lit(1)).over(by_id))
+        .withColumn("_label", F.min("_label").over(by_title_date))
+        .withColumn("_n_td", F.count(F.lit(1)).over(by_title_date))
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    cached.append(first)
+    alone = (F.col("_n_id") == 1) & (F.col("_n_td") == 1)
+    singles = first.where(alone).drop("_n_id", "_n_td")
+    grouped = first.where(~alone).drop("_n_id", "_n_td").persist(StorageLevel.MEMORY_AND_DISK)
+    log.info("merge round 1: %d record(s) share an id or a title and date", grouped.count())
+    return singles.unionByName(_propagate(grouped, max_rounds, 2, cached))
 
 
 def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
@@ -115,8 +142,10 @@ def merge_duplicates(records: DataFrame, max_rounds: int, surrogate_prefix: str)
     """Usable records (no reject reason) -> publications with ``records`` merged into each.
 
     The result is persisted and materialised, so the labelled records can be released."""
-    labelled = label_components(records, max_rounds)
+    cached: list[DataFrame] = []
+    labelled = label_components(records, max_rounds, cached)
     merged = merge_components(labelled, surrogate_prefix).persist(StorageLevel.MEMORY_AND_DISK)
     merged.count()
-    labelled.unpersist()
+    for frame in cached:
+        frame.unpersist()
     return merged

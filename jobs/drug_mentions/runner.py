@@ -102,7 +102,11 @@ def _run(spark: SparkSession, settings: Settings, run_id: str | None, cached: li
         )
         load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR)))
 
-        usable = records.where(F.col("reason").isNull() & ~F.col("blank"))
+        # Only what the merge reads: the raw_* copies, raw_line and flags would otherwise be
+        # carried (and cached) through every merge round.
+        usable = records.where(F.col("reason").isNull() & ~F.col("blank")).select(
+            "source", "id", "title", "journal", "date_mention"
+        )
         publications = _cache(
             merge.merge_duplicates(usable, settings.max_merge_rounds, settings.surrogate_id_prefix),
             cached,
