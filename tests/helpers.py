@@ -22,11 +22,16 @@ def load_entry_point(name: str) -> ModuleType:
     return module
 
 
-def spark_submit(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run ``jobs/<script>`` through the real spark-submit of the venv; capture output."""
+def spark_submit_env() -> dict[str, str]:
+    """The environment spark-submit needs: the venv first on PATH (find-spark-home uses python3)."""
     env = dict(os.environ)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    command = [
+    return env
+
+
+def spark_submit_command(script: str, *args: str) -> list[str]:
+    """The real spark-submit of the venv on ``jobs/<script>``: one core, small, no UI."""
+    return [
         str(VENV_BIN / "spark-submit"),
         "--master",
         "local[1]",
@@ -41,6 +46,16 @@ def spark_submit(script: str, *args: str, timeout: int = 300) -> subprocess.Comp
         str(REPO / "jobs" / script),
         *args,
     ]
+
+
+def spark_submit(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run :func:`spark_submit_command` to completion; capture stdout and stderr as text."""
     return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        spark_submit_command(script, *args),
+        cwd=REPO,
+        env=spark_submit_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

@@ -16,32 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import DATA, REPO, VENV_BIN, load_entry_point
+from helpers import DATA, REPO, load_entry_point, spark_submit_command, spark_submit_env
 
 pipeline = load_entry_point("pipeline")
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-def _spark_submit_command(*args: str) -> list[str]:
-    """The command ``helpers.spark_submit`` runs (same master and settings)."""
-    return [
-        str(VENV_BIN / "spark-submit"),
-        "--master",
-        "local[1]",
-        "--conf",
-        "spark.sql.shuffle.partitions=1",
-        "--conf",
-        "spark.ui.enabled=false",
-        "--conf",
-        "spark.log.level=WARN",
-        "--conf",
-        "spark.ui.showConsoleProgress=false",
-        str(REPO / "jobs" / "pipeline.py"),
-        *args,
-    ]
 
 
 @pytest.mark.spark_submit
@@ -53,14 +34,13 @@ def test_killed_run_keeps_the_previous_output_and_the_next_run_recovers(
     shutil.copytree(previous, out)
     before = _tree(out)
     staging = tmp_path / ".output.staging-killed"
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    command = _spark_submit_command(
-        "--input", str(DATA), "--output", str(out), "--run-id", "killed"
+    command = spark_submit_command(
+        "pipeline.py", "--input", str(DATA), "--output", str(out), "--run-id", "killed"
     )
     process = subprocess.Popen(
         command,
         cwd=REPO,
-        env=env,
+        env=spark_submit_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: spark-submit, the JVM, the driver
