@@ -21,22 +21,19 @@ import os
 import sys
 import time
 
-from drug_mentions import clean, extract, match, merge
-from pyspark import StorageLevel
+from drug_mentions import merge, runner
+from drug_mentions.config import Settings
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 
 def naive_edges(spark: SparkSession, input_dir: str) -> DataFrame:
     """Edges ``drug, atccode, source, id, title, journal, date_mention`` by cross join + rlike."""
-    inputs = extract.discover(spark, input_dir, "auto")
-    drug_rows = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
-    drugs = match.with_drug_fields(drug_rows).persist(StorageLevel.MEMORY_AND_DISK)
-    kept_drugs = drugs.where(F.col("reason").isNull() & ~F.col("blank"))
-    records = extract.read_publications(spark, inputs)
-    records = records.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
-    records = records.persist(StorageLevel.MEMORY_AND_DISK)
-    usable = records.where(F.col("reason").isNull() & ~F.col("blank"))
+    cached: list[DataFrame] = []  # released when the Spark application ends
+    _, _, kept_drugs, records = runner.read_and_clean(spark, Settings(input=input_dir), cached)
+    usable = records.where(F.col("reason").isNull() & ~F.col("blank")).select(
+        "source", "id", "title", "journal", "date_mention"
+    )
     publications = merge.merge_duplicates(usable, 10, "surrogate-")
 
     pattern = F.concat(F.lit("(?i)\\b\\Q"), F.col("drug"), F.lit("\\E\\b"))

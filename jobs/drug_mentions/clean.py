@@ -26,20 +26,6 @@ _NON_ASCII = r"[^\x00-\x7F]"
 # Any Unicode whitespace or separator (NBSP, ideographic space...) and control separators.
 _SPACES = r"[\s\p{Z}\u0085\u200B\uFEFF]+"
 
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 _DAY_FIRST = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
 _ISO_DASH = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
 _ISO_SLASH = r"^(\d{4})/(\d{1,2})/(\d{1,2})$"
@@ -89,11 +75,6 @@ def clean_text(text: Column) -> Column:
 def clean_id(raw_id: Column) -> Column:
     """Ids are strings (JSON ints arrive as their decimal text); blank -> NULL."""
     return collapse_spaces(raw_id)
-
-
-def _month_number(name: Column) -> Column:
-    months = F.create_map(*[x for i, m in enumerate(_MONTHS, 1) for x in (F.lit(m), F.lit(i))])
-    return F.element_at(months, F.lower(name))
 
 
 def parse_date(raw: Column) -> Column:
