@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from drug_mentions import merge, runner
+from drug_mentions import clean, merge, runner
 from drug_mentions.config import Settings
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -31,7 +31,7 @@ def naive_edges(spark: SparkSession, input_dir: str) -> DataFrame:
     """Edges ``drug, atccode, source, id, title, journal, date_mention`` by cross join + rlike."""
     cached: list[DataFrame] = []  # released when the Spark application ends
     _, _, kept_drugs, records = runner.read_and_clean(spark, Settings(input=input_dir), cached)
-    usable = records.where(F.col("reason").isNull() & ~F.col("blank")).select(
+    usable = records.where(clean.is_usable()).select(
         "source", "id", "title", "journal", "date_mention"
     )
     publications = merge.merge_duplicates(usable, 10, "surrogate-")

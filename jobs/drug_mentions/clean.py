@@ -112,3 +112,13 @@ def with_reject_reason(records: DataFrame) -> DataFrame:
         .when(F.col("date_mention").isNull(), F.lit(INVALID_DATE))
     )
     return records.withColumn("reason", reason)
+
+
+def is_usable() -> Column:
+    """A record to keep: no reject reason and not a blank line (blank lines are not records)."""
+    return F.col("reason").isNull() & ~F.col("blank")
+
+
+def is_rejected() -> Column:
+    """A record that goes to ``rejects/``: a reject reason, and not a blank line."""
+    return F.col("reason").isNotNull() & ~F.col("blank")

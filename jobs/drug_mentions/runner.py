@@ -35,7 +35,7 @@ def new_run_id() -> str:
 def _rejects(frame: DataFrame, fields: dict[str, str]) -> DataFrame:
     """Rejected, non-blank rows as ``source, file, reason, fields (raw strings), raw_line``."""
     as_map = F.create_map(*[x for name, raw in fields.items() for x in (F.lit(name), F.col(raw))])
-    rejected = frame.where(F.col("reason").isNotNull() & ~F.col("blank"))
+    rejected = frame.where(clean.is_rejected())
     return rejected.select("source", "file", "reason", as_map.alias("fields"), "raw_line")
 
 
@@ -61,7 +61,7 @@ def read_and_clean(spark: SparkSession, settings: Settings, cached: list[DataFra
     unreadable = extract.unreadable_json_files(records, inputs)
     if unreadable:
         raise InputError(f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)")
-    kept_drugs = drugs.where(F.col("reason").isNull() & ~F.col("blank"))
+    kept_drugs = drugs.where(clean.is_usable())
     if kept_drugs.isEmpty():
         names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
         raise InputError(f"{names}: no usable drug row (empty drug list)")
@@ -104,7 +104,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str | None, cached: li
 
         # Only what the merge reads: the raw_* copies, raw_line and flags would otherwise be
         # carried (and cached) through every merge round.
-        usable = records.where(F.col("reason").isNull() & ~F.col("blank")).select(
+        usable = records.where(clean.is_usable()).select(
             "source", "id", "title", "journal", "date_mention"
         )
         publications = _cache(
@@ -121,7 +121,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str | None, cached: li
         if settings.write_output_json:
             written_drugs = _write_output_json(publisher, mentions, kept_drugs)
 
-        summary = _report(inputs, drugs, records, publications, mentions, edges)
+        summary = _report(inputs, drugs, kept_drugs, records, publications, mentions, edges)
         summary.update(
             run_id=run_id,
             version=__version__,
@@ -157,7 +157,7 @@ def _write_output_json(publisher: load.Publisher, mentions: DataFrame, drugs: Da
     return count
 
 
-def _report(inputs, drugs, records, publications, mentions, edges) -> dict[str, Any]:
+def _report(inputs, drugs, kept_drugs, records, publications, mentions, edges) -> dict[str, Any]:
     presence = drugs.select("source", "file", "blank").unionByName(
         records.select("source", "file", "blank")
     )
@@ -171,10 +171,10 @@ def _report(inputs, drugs, records, publications, mentions, edges) -> dict[str, 
     reasons = report.reason_counts(
         drugs.select("source", "reason", "blank")
         .unionByName(records.select("source", "reason", "blank"))
-        .where(F.col("reason").isNotNull() & ~F.col("blank"))
+        .where(clean.is_rejected())
     )
     kept = _count_by(publications, "source")
-    kept[extract.DRUGS] = drugs.where(F.col("reason").isNull() & ~F.col("blank")).count()
+    kept[extract.DRUGS] = kept_drugs.count()
     summary = report.source_summary(sources, rows, reasons, kept)
     return {
         "files": files,
