@@ -150,6 +150,7 @@ def write_result(spark: SparkSession, path: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("drug-mentions-adhoc").getOrCreate()
+    console.quiet_spark(spark)
     stderr = console.stderr_for(spark)  # the real stderr, also under spark-submit
     console.setup_logging(stderr)
     try:

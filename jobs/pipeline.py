@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
+    console.quiet_spark(spark)
     stderr = console.stderr_for(spark)
     console.setup_logging(stderr)
     try:

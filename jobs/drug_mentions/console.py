@@ -5,6 +5,11 @@ spark-submit starts the Python driver with its stderr merged into stdout (Spark'
 would land on stdout and mix with a job's result. Under spark-submit (the driver then has
 ``PYSPARK_GATEWAY_PORT`` in its environment) these helpers write through the JVM's
 ``System.err`` instead, which is the stderr the user or the scheduler sees.
+
+Spark's own log4j output is kept at WARN and above once the session exists
+(:func:`quiet_spark`), whatever the properties file says: otherwise the INFO lines that
+``SparkContext.stop()`` and the JVM shutdown hooks print at exit follow the job's one-line
+``error:`` message, which must be the last line a user sees.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import TextIO
 from pyspark.sql import SparkSession
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SPARK_LOG_LEVEL = "WARN"
 
 
 class _JvmStderr(io.TextIOBase):
@@ -42,6 +48,11 @@ def stderr_for(spark: SparkSession) -> TextIO:
     if "PYSPARK_GATEWAY_PORT" in os.environ:
         return _JvmStderr(spark)
     return sys.stderr
+
+
+def quiet_spark(spark: SparkSession) -> None:
+    """Spark's own logs at WARN and above from now on (the job's logs are not Spark's)."""
+    spark.sparkContext.setLogLevel(SPARK_LOG_LEVEL)
 
 
 def setup_logging(stream: TextIO) -> None:
