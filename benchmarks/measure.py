@@ -261,7 +261,7 @@ def plot(csv_path: str, png_path: str) -> None:
 
 
 def markdown_table(csv_path: str) -> str:
-    """results.csv as a Markdown table (the README section is built from it)."""
+    """results.csv as a Markdown table (results.md; docs/benchmarks.md quotes the current rows)."""
     import csv
 
     with open(csv_path, encoding="utf-8") as fh:
