@@ -57,3 +57,30 @@ output "alert_policy_names" {
   description = "Names of the failure alert policies (empty while alert_email is empty)."
   value       = concat(google_monitoring_alert_policy.batch_failed[*].name, google_monitoring_alert_policy.dag_run_failed[*].name)
 }
+
+# --- Continuous delivery: values for the GitHub repository variables (docs/releasing.md) ---------
+
+output "workload_identity_provider" {
+  description = "Full name of the GitHub OIDC provider (repository variable GCP_WORKLOAD_IDENTITY_PROVIDER)."
+  value       = google_iam_workload_identity_pool_provider.github.name
+}
+
+output "deployer_service_account_email" {
+  description = "Service account of the tag workflow's deploy job (repository variable GCP_DEPLOYER_SERVICE_ACCOUNT)."
+  value       = google_service_account.deployer.email
+}
+
+output "planner_service_account_email" {
+  description = "Read-only service account of the pull-request plan (repository variable GCP_PLANNER_SERVICE_ACCOUNT)."
+  value       = google_service_account.planner.email
+}
+
+output "applier_service_account_email" {
+  description = "Service account of the protected release apply job (repository variable GCP_APPLIER_SERVICE_ACCOUNT)."
+  value       = google_service_account.applier.email
+}
+
+output "code_version" {
+  description = "Code version the DAG runs (DRUG_MENTIONS_CODE_VERSION); CI plans keep it with -var code_version=$(terraform output -raw code_version)."
+  value       = var.code_version
+}

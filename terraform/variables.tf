@@ -235,3 +235,46 @@ variable "batch_id_prefix" {
     error_message = "batch_id_prefix must be lowercase letters, digits and hyphens, starting with a letter (Dataproc batch id rules)."
   }
 }
+
+# --- Continuous delivery (delivery.tf, backend.tf) -----------------------------------------------
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose Actions workflows may authenticate through Workload Identity Federation; no other repository is admitted."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    error_message = "github_repository must be owner/name as GitHub spells it, e.g. my-org/drug-mentions."
+  }
+}
+
+variable "github_repository_id" {
+  description = "Numeric id of github_repository (`gh api repos/OWNER/NAME --jq .id`): unlike the name it is never reused, so a deleted and re-created repository of the same name is not admitted."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
+    error_message = "github_repository_id must be the repository's numeric id, e.g. 812345678."
+  }
+}
+
+variable "github_release_environment" {
+  description = "GitHub environment of the release apply job (protected with required reviewers); only jobs running in it may impersonate the applier service account."
+  type        = string
+  default     = "release"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,100}$", var.github_release_environment))
+    error_message = "github_release_environment must be a GitHub environment name (letters, digits, . _ -)."
+  }
+}
+
+variable "tf_state_bucket" {
+  description = "Name of the Terraform state bucket created by terraform/bootstrap/ (also passed to `terraform init -backend-config`); the CI identities get read (planner, deployer) or write (applier) access to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.tf_state_bucket))
+    error_message = "tf_state_bucket must be a bucket name (no gs:// prefix)."
+  }
+}
