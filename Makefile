@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 INPUT ?= data
 OUTPUT ?= output
+DIST ?= dist
 # spark-submit runs find-spark-home with the first python3 on PATH: make it the venv's.
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test run test lint package bench-quick clean
+.PHONY: help setup setup-test setup-gcs run test lint package release bench-quick clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,9 +33,15 @@ $(VENV)/.stamp-test: pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,bench]'
 	@touch $@ $(VENV)/.stamp-core
 
+$(VENV)/.stamp-gcs: pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[gcs]'
+	@touch $@ $(VENV)/.stamp-core
+
 setup: $(VENV)/.stamp-core  ## create .venv with the job's dependencies (PySpark)
 
 setup-test: $(VENV)/.stamp-test  ## create .venv with everything the tests need
+
+setup-gcs: $(VENV)/.stamp-gcs  ## create .venv with the job and the deploy CLI (drug-mentions-gcs)
 
 run: setup  ## set up, then run the pipeline on data/ into output/
 	$(BIN)/spark-submit --properties-file conf/spark-local.conf \
@@ -50,7 +57,10 @@ lint: setup-test  ## ruff lint + format check only
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 package: setup  ## build dist/: entry points + versioned zip of jobs/drug_mentions for Dataproc
-	$(BIN)/python jobs/package_artifact.py --out dist
+	$(BIN)/python jobs/package_artifact.py --out $(DIST)
+
+release: setup-gcs  ## CI (tag v*): package, deploy to code/<version>/ + DAG, verify (.ci/release.sh)
+	bash .ci/release.sh
 
 bench-quick: setup-test  ## benchmark smoke run (tiny sizes)
 	$(BIN)/python benchmarks/run.py --quick
