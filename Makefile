@@ -47,11 +47,12 @@ run: setup  ## set up, then run the pipeline on data/ into output/
 	$(BIN)/spark-submit --properties-file conf/spark-local.conf \
 		jobs/pipeline.py --conf conf/local.toml --input $(INPUT) --output $(OUTPUT)
 
-test: setup-test  ## set up, then run lint + the whole test suite + Terraform checks
+test: setup-test  ## set up, then run lint + the whole test suite + Terraform and workflow checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 	bash .ci/terraform-checks.sh
+	bash .ci/workflow-checks.sh
 
 lint: setup-test  ## ruff lint + format check only
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

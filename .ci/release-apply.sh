@@ -13,12 +13,14 @@ cd "$(dirname "$0")/.."
 : "${TF_STATE_BUCKET:?TF_STATE_BUCKET is required}"
 : "${TF_VAR_FILE:?TF_VAR_FILE (e.g. environments/prod.tfvars) is required}"
 version="${RELEASE_TAG#v}"
-plan_file="release-${version}.tfplan"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+plan_file="${work}/release-${version}.tfplan"
 export TF_IN_AUTOMATION=1
 
 terraform -chdir=terraform init -input=false -backend-config="bucket=${TF_STATE_BUCKET}"
 terraform -chdir=terraform plan -input=false -refresh=false -lock-timeout=10m \
     -var-file="${TF_VAR_FILE}" -var "code_version=${version}" -out="${plan_file}"
-terraform -chdir=terraform show -json "${plan_file}" > "terraform/${plan_file}.json"
-python3 .ci/release_check.py plan --plan "terraform/${plan_file}.json" --version "${version}"
+terraform -chdir=terraform show -json "${plan_file}" > "${plan_file}.json"
+python3 .ci/release_check.py plan --plan "${plan_file}.json" --version "${version}"
 terraform -chdir=terraform apply -input=false -lock-timeout=10m "${plan_file}"

@@ -1,0 +1,206 @@
+"""The project's rules for .github/workflows/ (pins, permissions, the release path), plus
+shellcheck on every `run:` block: checked offline, next to zizmor and actionlint in
+.ci/workflow-checks.sh."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
+# Release commits of each action, read from the actions' own repositories (tag -> commit).
+PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/setup-java": ("b6effb05e454b25005698d916606bdc6ffcbf961", "v5.7.0"),
+    "hashicorp/setup-terraform": ("dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
+    "google-github-actions/auth": ("7c6bc770dae815cd3e89ee6cdf493a5fab2cc093", "v3.0.0"),
+}
+AUTH = "google-github-actions/auth"
+
+
+def load(name: str) -> dict:
+    doc = yaml.safe_load((WORKFLOWS / name).read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+    return doc
+
+
+@pytest.fixture(scope="module")
+def workflows() -> dict[str, dict]:
+    names = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
+    assert names == ["ci.yml", "release.yml", "terraform-plan.yml"]
+    return {name: load(name) for name in names}
+
+
+def steps(job: dict) -> list[dict]:
+    return job.get("steps", [])
+
+
+def uses_of(job: dict) -> list[str]:
+    return [s["uses"] for s in steps(job) if "uses" in s]
+
+
+def test_every_action_is_pinned_to_a_release_commit() -> None:
+    seen = set()
+    for path in WORKFLOWS.glob("*.yml"):
+        for line in path.read_text().splitlines():
+            match = re.match(r"\s*(?:- )?uses: (\S+)(.*)$", line)
+            if not match:
+                continue
+            target, rest = match.groups()
+            if target.startswith("./"):
+                continue
+            action, _, ref = target.partition("@")
+            sha, tag = PINS[action]
+            assert (ref, rest.strip()) == (sha, f"# {tag}"), (path.name, line)
+            seen.add(action)
+    assert seen == set(PINS)
+
+
+def test_checkout_never_persists_the_token(workflows: dict) -> None:
+    checkouts = [
+        step
+        for doc in workflows.values()
+        for job in doc["jobs"].values()
+        for step in steps(job)
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert len(checkouts) == 4
+    assert all(step["with"]["persist-credentials"] is False for step in checkouts)
+
+
+def test_permissions_are_minimal_per_job(workflows: dict) -> None:
+    with_id_token = set()
+    for name, doc in workflows.items():
+        assert doc["permissions"] == {}, name  # nothing by default, each job says what it needs
+        for job_id, job in doc["jobs"].items():
+            permissions = job["permissions"]
+            assert set(permissions) <= {"contents", "id-token"}, (name, job_id)
+            assert permissions.get("contents", "read") == "read", (name, job_id)
+            if permissions.get("id-token") == "write":
+                with_id_token.add((name, job_id))
+            authenticates = any(u.startswith(f"{AUTH}@") for u in uses_of(job))
+            assert authenticates == (permissions.get("id-token") == "write"), (name, job_id)
+    assert with_id_token == {
+        ("terraform-plan.yml", "plan"),
+        ("release.yml", "deploy"),
+        ("release.yml", "apply"),
+    }
+
+
+def test_each_identity_is_used_where_it_belongs(workflows: dict) -> None:
+    def service_accounts(name: str) -> dict[str, str]:
+        return {
+            job_id: step["with"]["service_account"]
+            for job_id, job in workflows[name]["jobs"].items()
+            for step in steps(job)
+            if step.get("uses", "").startswith(f"{AUTH}@")
+        }
+
+    assert service_accounts("terraform-plan.yml") == {
+        "plan": "${{ vars.GCP_PLANNER_SERVICE_ACCOUNT }}"
+    }
+    assert service_accounts("release.yml") == {
+        "deploy": "${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
+        "apply": "${{ vars.GCP_APPLIER_SERVICE_ACCOUNT }}",
+    }
+    for doc in workflows.values():
+        for job in doc["jobs"].values():
+            for step in steps(job):
+                if step.get("uses", "").startswith(f"{AUTH}@"):
+                    assert set(step["with"]) == {"workload_identity_provider", "service_account"}
+                    assert step["with"]["workload_identity_provider"] == (
+                        "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}"
+                    )
+    text = "".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
+    assert "credentials_json" not in text
+    assert "secrets." not in text  # no secret at all: identities come from OIDC
+
+
+def test_ci_runs_make_test_on_every_push_and_pull_request(workflows: dict) -> None:
+    ci = workflows["ci.yml"]
+    assert ci["on"] == {"push": {"branches": ["**"]}, "pull_request": None, "workflow_call": None}
+    (job,) = ci["jobs"].values()
+    assert steps(job)[-1] == {"run": "bash .ci/run"}
+    assert (REPO / ".ci" / "run").read_text().splitlines()[-1] == "make test"
+
+
+def test_release_path(workflows: dict) -> None:
+    release = workflows["release.yml"]
+    assert release["on"] == {"push": {"tags": ["v*"]}, "workflow_dispatch": None}
+    assert release["concurrency"] == {"group": "release", "cancel-in-progress": False}
+    jobs = release["jobs"]
+    assert list(jobs) == ["test", "deploy", "apply"]
+    assert jobs["test"]["uses"] == "./.github/workflows/ci.yml"
+    assert jobs["test"]["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    assert jobs["deploy"]["needs"] == "test"
+    assert jobs["apply"]["needs"] == "deploy"
+    assert "environment" not in jobs["deploy"]
+    assert jobs["apply"]["environment"] == "release"  # = var.github_release_environment default
+
+    deploy_runs = [s["run"] for s in steps(jobs["deploy"]) if "run" in s]
+    assert deploy_runs[-1] == "make release"
+    assert steps(jobs["deploy"])[-1]["env"] == {"TF_OUTPUTS": "${{ runner.temp }}/tf-outputs.json"}
+    assert 'output -json > "${RUNNER_TEMP}/tf-outputs.json"' in deploy_runs[0]
+    assert jobs["deploy"]["env"]["RELEASE_TAG"] == "${{ github.ref_name }}"
+    assert [s.get("run") for s in steps(jobs["apply"])][-1] == "bash .ci/release-apply.sh"
+    assert jobs["apply"]["env"]["RELEASE_TAG"] == "${{ github.ref_name }}"
+
+    makefile = (REPO / "Makefile").read_text()
+    assert "\nrelease: setup-gcs  ## " in makefile
+    assert "\n\tbash .ci/release.sh\n" in makefile
+
+
+def test_plan_on_terraform_pull_requests_skips_visibly_on_forks(workflows: dict) -> None:
+    plan = workflows["terraform-plan.yml"]
+    assert plan["on"] == {
+        "pull_request": {
+            "paths": [
+                "terraform/**",
+                ".ci/terraform-plan.sh",
+                ".github/workflows/terraform-plan.yml",
+            ]
+        }
+    }
+    same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
+    fork = "github.event.pull_request.head.repo.full_name != github.repository"
+    jobs = plan["jobs"]
+    assert jobs["plan"]["if"] == f"{same_repo} && vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''"
+    assert jobs["plan-skipped"]["if"] == f"{fork} || vars.GCP_WORKLOAD_IDENTITY_PROVIDER == ''"
+    assert steps(jobs["plan"])[-1] == {"run": "bash .ci/terraform-plan.sh"}
+    skipped = steps(jobs["plan-skipped"])[0]["run"]
+    assert "::notice title=terraform plan skipped::" in skipped
+    assert '>> "$GITHUB_STEP_SUMMARY"' in skipped
+    script = (REPO / ".ci" / "terraform-plan.sh").read_text()
+    assert "-lock=false" in script
+    assert '>> "$summary"' in script
+
+
+def run_blocks() -> list[tuple[str, str, str]]:
+    found = []
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        doc = load(path.name)
+        for job_id, job in doc["jobs"].items():
+            for i, step in enumerate(steps(job)):
+                if "run" in step:
+                    found.append((path.name, f"{job_id}[{i}]", step["run"]))
+    return found
+
+
+@pytest.mark.parametrize(("workflow", "step", "script"), run_blocks())
+def test_run_blocks_pass_shellcheck(tmp_path: Path, workflow: str, step: str, script: str) -> None:
+    # GitHub runs `run:` with `bash -e {0}`; expressions become a plain word, as actionlint does.
+    body = re.sub(r"\$\{\{.*?\}\}", "EXPR", script)
+    path = tmp_path / "step.sh"
+    path.write_text("#!/usr/bin/env bash\nset -e\n" + body)
+    result = subprocess.run(
+        [str(SHELLCHECK), "--shell=bash", str(path)], capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout) == (0, ""), f"{workflow} {step}"
+    assert "${{" not in script, "expressions go through env:, never into the script"
