@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Point Composer at a released version (job `apply` of .github/workflows/release.yml, in the
-# protected GitHub environment): plan with -refresh=false, refuse any plan that changes more
+# protected GitHub environment; also a rollback to an older version): plan with -refresh=false, refuse any plan that changes more
 # than DRUG_MENTIONS_CODE_VERSION (.ci/release_check.py plan), apply exactly that plan.
 #
 # Inputs (environment): RELEASE_TAG (v0.2.0), TF_STATE_BUCKET, TF_VAR_FILE (relative to
@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 : "${RELEASE_TAG:?RELEASE_TAG (e.g. v0.2.0) is required}"
 : "${TF_STATE_BUCKET:?TF_STATE_BUCKET is required}"
 : "${TF_VAR_FILE:?TF_VAR_FILE (e.g. environments/prod.tfvars) is required}"
+if [[ ! "$RELEASE_TAG" =~ ^v[0-9]+\.[0-9]+\.[0-9]+([.+-][0-9A-Za-z.-]+)?$ ]]; then
+    echo "release-apply: error: RELEASE_TAG '$RELEASE_TAG' is not v<version>" >&2
+    exit 2
+fi
 version="${RELEASE_TAG#v}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

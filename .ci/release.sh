@@ -11,8 +11,8 @@
 #   5. verify: code/<version>/ is exactly dist/, the DAG folder holds these DAG files.
 #
 # Inputs (environment): RELEASE_TAG (v0.2.0), TF_OUTPUTS (a `terraform output -json` file),
-# optional DIST (default dist), DAGS (default dags), RELEASE_COMMIT (default GITHUB_SHA, else
-# git HEAD). Credentials: Application Default Credentials (in CI: Workload Identity Federation),
+# optional DIST (default dist), DAGS (default dags), RELEASE_COMMIT (default: the checked-out
+# commit, git HEAD). Credentials: Application Default Credentials (in CI: Workload Identity Federation),
 # or STORAGE_EMULATOR_HOST in tests. Never a key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 : "${TF_OUTPUTS:?TF_OUTPUTS (terraform output -json file) is required}"
 DIST="${DIST:-dist}"
 DAGS="${DAGS:-dags}"
-RELEASE_COMMIT="${RELEASE_COMMIT:-${GITHUB_SHA:-$(git rev-parse HEAD)}}"
+RELEASE_COMMIT="${RELEASE_COMMIT:-$(git rev-parse HEAD)}"
 BIN=.venv/bin
 
 version=$("$BIN/python" .ci/release_check.py version --tag "$RELEASE_TAG")

@@ -5,6 +5,7 @@
     release_check.py preflight --tf-outputs tf.json --dist dist --version 0.2.0
     release_check.py verify    --tf-outputs tf.json --dist dist --dags dags --version 0.2.0
     release_check.py plan      --plan plan.json --version 0.2.0
+    release_check.py published --tf-outputs tf.json --version 0.1.0     (before a rollback)
 
 ``preflight`` refuses a version whose ``code/<version>/`` already holds other content (versions
 are immutable: a re-run of the same release is fine, a different build under the same version is
@@ -149,6 +150,21 @@ def verify(tf_outputs: Path, dist: Path, dags: Path, version: str) -> list[str]:
     ]
 
 
+def published(tf_outputs: Path, version: str) -> str:
+    """A rollback target must be a complete release: code/<version>/release.json names it."""
+    bucket, prefix, _, _ = locations(tf_outputs, version)
+    remote = remote_objects(bucket, prefix)
+    if MANIFEST not in remote:
+        raise ReleaseCheckError(
+            f"gs://{bucket}/{prefix}{MANIFEST} not found: {version} was never released"
+        )
+    manifest = json.loads(remote[MANIFEST].download_as_bytes())
+    missing = sorted(set(manifest["sha256"]) - set(remote))
+    if manifest["version"] != version or missing:
+        raise ReleaseCheckError(f"gs://{bucket}/{prefix} is not a complete release of {version}")
+    return f"published: gs://{bucket}/{prefix} (tag {manifest['tag']}, commit {manifest['commit']})"
+
+
 def leaf_changes(before: Any, after: Any, unknown: Any, path: tuple = ()) -> Iterator[tuple]:
     """Paths whose value differs between ``before`` and ``after`` (values unknown until apply
     count as changes, except where ``before`` already had one: computed attributes)."""
@@ -218,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--version", required=True)
         if name == "verify":
             command.add_argument("--dags", type=Path, required=True)
+    target = sub.add_parser("published")
+    target.add_argument("--tf-outputs", type=Path, required=True)
+    target.add_argument("--version", required=True)
     plan = sub.add_parser("plan")
     plan.add_argument("--plan", type=Path, required=True)
     plan.add_argument("--version", required=True)
@@ -233,6 +252,8 @@ def run(args: argparse.Namespace) -> list[str]:
         return [preflight(args.tf_outputs, args.dist, args.version)]
     if args.command == "verify":
         return verify(args.tf_outputs, args.dist, args.dags, args.version)
+    if args.command == "published":
+        return [published(args.tf_outputs, args.version)]
     plan = json.loads(args.plan.read_text(encoding="utf-8"))
     return [check_plan(plan, args.version)]
 

@@ -18,6 +18,7 @@ EXPECTED_PAGES = [
     "deploying.md",
     "development.md",
     "guarantees.md",
+    "releasing.md",
     "scaling.md",
 ]
 

@@ -71,7 +71,7 @@ def test_checkout_never_persists_the_token(workflows: dict) -> None:
         for step in steps(job)
         if step.get("uses", "").startswith("actions/checkout@")
     ]
-    assert len(checkouts) == 4
+    assert len(checkouts) == 5
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -90,6 +90,7 @@ def test_permissions_are_minimal_per_job(workflows: dict) -> None:
     assert with_id_token == {
         ("terraform-plan.yml", "plan"),
         ("release.yml", "deploy"),
+        ("release.yml", "rollback-check"),
         ("release.yml", "apply"),
     }
 
@@ -108,6 +109,7 @@ def test_each_identity_is_used_where_it_belongs(workflows: dict) -> None:
     }
     assert service_accounts("release.yml") == {
         "deploy": "${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
+        "rollback-check": "${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
         "apply": "${{ vars.GCP_APPLIER_SERVICE_ACCOUNT }}",
     }
     for doc in workflows.values():
@@ -133,14 +135,23 @@ def test_ci_runs_make_test_on_every_push_and_pull_request(workflows: dict) -> No
 
 def test_release_path(workflows: dict) -> None:
     release = workflows["release.yml"]
-    assert release["on"] == {"push": {"tags": ["v*"]}, "workflow_dispatch": None}
+    rollback_input = release["on"]["workflow_dispatch"]["inputs"]["rollback_to"]
+    assert (rollback_input["required"], rollback_input["type"]) == (True, "string")
+    assert release["on"]["push"] == {"tags": ["v*"]}
     assert release["concurrency"] == {"group": "release", "cancel-in-progress": False}
     jobs = release["jobs"]
-    assert list(jobs) == ["test", "deploy", "apply"]
+    assert list(jobs) == ["test", "deploy", "rollback-check", "apply"]
     assert jobs["test"]["uses"] == "./.github/workflows/ci.yml"
-    assert jobs["test"]["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    assert jobs["test"]["if"] == "github.event_name == 'push'"
     assert jobs["deploy"]["needs"] == "test"
-    assert jobs["apply"]["needs"] == "deploy"
+    assert jobs["rollback-check"]["if"] == "github.event_name == 'workflow_dispatch'"
+    assert jobs["rollback-check"]["env"]["ROLLBACK_TO"] == "${{ inputs.rollback_to }}"
+    assert ".ci/release_check.py published" in steps(jobs["rollback-check"])[-1]["run"]
+    assert jobs["apply"]["needs"] == ["deploy", "rollback-check"]
+    assert jobs["apply"]["if"] == (
+        "!cancelled() && ( (github.event_name == 'push' && needs.deploy.result == 'success') || "
+        "(github.event_name == 'workflow_dispatch' && needs.rollback-check.result == 'success'))"
+    )
     assert "environment" not in jobs["deploy"]
     assert jobs["apply"]["environment"] == "release"  # = var.github_release_environment default
 
@@ -150,7 +161,10 @@ def test_release_path(workflows: dict) -> None:
     assert 'output -json > "${RUNNER_TEMP}/tf-outputs.json"' in deploy_runs[0]
     assert jobs["deploy"]["env"]["RELEASE_TAG"] == "${{ github.ref_name }}"
     assert [s.get("run") for s in steps(jobs["apply"])][-1] == "bash .ci/release-apply.sh"
-    assert jobs["apply"]["env"]["RELEASE_TAG"] == "${{ github.ref_name }}"
+    assert jobs["apply"]["env"]["RELEASE_TAG"] == (
+        "${{ github.event_name == 'workflow_dispatch' && format('v{0}', inputs.rollback_to)"
+        " || github.ref_name }}"
+    )
 
     makefile = (REPO / "Makefile").read_text()
     assert "\nrelease: setup-gcs  ## " in makefile
@@ -204,3 +218,20 @@ def test_run_blocks_pass_shellcheck(tmp_path: Path, workflow: str, step: str, sc
     )
     assert (result.returncode, result.stdout) == (0, ""), f"{workflow} {step}"
     assert "${{" not in script, "expressions go through env:, never into the script"
+
+
+def test_every_repository_variable_is_documented() -> None:
+    used = set()
+    for path in WORKFLOWS.glob("*.yml"):
+        used |= set(re.findall(r"vars\.([A-Z_]+)", path.read_text()))
+    assert used == {
+        "GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "GCP_PLANNER_SERVICE_ACCOUNT",
+        "GCP_DEPLOYER_SERVICE_ACCOUNT",
+        "GCP_APPLIER_SERVICE_ACCOUNT",
+        "TF_STATE_BUCKET",
+        "TF_ENVIRONMENT",
+    }
+    releasing = (REPO / "docs" / "releasing.md").read_text()
+    for name in used:
+        assert f"gh variable set {name} " in releasing, name

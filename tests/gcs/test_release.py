@@ -210,3 +210,49 @@ def test_verify_catches_an_object_changed_after_the_upload(
         f"release_check: error: verify failed: gs://{bucket}/{CODE}extra.py: not in the local "
         f"build; gs://{composer_bucket}/dags/{DAG_FILES[0]}: differs from the local file\n"
     )
+
+
+def published(tf_outputs: Path, server_url: str, version: str) -> subprocess.CompletedProcess:
+    """The rollback workflow's check that code/<version>/ is a complete release."""
+    return subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "python"),
+            str(REPO / ".ci" / "release_check.py"),
+            "published",
+            "--tf-outputs",
+            str(tf_outputs),
+            "--version",
+            version,
+        ],
+        cwd=REPO,
+        env={**os.environ, "STORAGE_EMULATOR_HOST": server_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_rollback_target_must_be_a_complete_release(
+    gcs, gcs_server, bucket, composer_bucket, tf_outputs, tmp_path
+):
+    gcs.bucket(bucket).blob("code/0.0.9/pipeline.py").upload_from_string("print('partial')\n")
+    assert release(tmp_path, tf_outputs, gcs_server.url).returncode == 0
+
+    ok = published(tf_outputs, gcs_server.url, __version__)
+    partial = published(tf_outputs, gcs_server.url, "0.0.9")
+    gcs.bucket(bucket).blob(CODE + ZIP).delete()
+    incomplete = published(tf_outputs, gcs_server.url, __version__)
+
+    assert (ok.returncode, ok.stdout) == (
+        0,
+        f"published: gs://{bucket}/{CODE} (tag {TAG}, commit {COMMIT})\n",
+    )
+    assert (partial.returncode, partial.stderr) == (
+        1,
+        f"release_check: error: gs://{bucket}/code/0.0.9/release.json not found:"
+        " 0.0.9 was never released\n",
+    )
+    assert (incomplete.returncode, incomplete.stderr) == (
+        1,
+        f"release_check: error: gs://{bucket}/{CODE} is not a complete release of {__version__}\n",
+    )
