@@ -100,14 +100,14 @@ variable "subnet_cidr" {
 # --- Composer ----------------------------------------------------------------------------------
 
 variable "composer_image_version" {
-  description = "Pinned Cloud Composer 3 image (Airflow 3 build). The DAG tests pin apache-airflow to the same Airflow version."
+  description = "Pinned Cloud Composer 3 build (Airflow 3). The DAG tests pin apache-airflow, apache-airflow-providers-google and google-cloud-dataproc to what it has preinstalled (pyproject.toml, airflow extra)."
   type        = string
-  default     = "composer-3-airflow-3.1.7-build.0"
+  default     = "composer-3-airflow-3.1.8-build.3"
 
   validation {
     # A fully pinned Composer 3 build: no aliases such as 'latest' or a bare major version.
     condition     = can(regex("^composer-3-airflow-[0-9]+\\.[0-9]+\\.[0-9]+-build\\.[0-9]+$", var.composer_image_version))
-    error_message = "composer_image_version must be a pinned Composer 3 build, e.g. composer-3-airflow-3.1.7-build.0."
+    error_message = "composer_image_version must be a pinned Composer 3 build, e.g. composer-3-airflow-3.1.8-build.3."
   }
 }
 
