@@ -6,8 +6,16 @@
    `gs://<bucket>/runs/<run_id>/` (`_SUCCESS` last).
 2. `run_adhoc`: a second batch running `adhoc.py` on that run's `mentions/`, writing
    `gs://<bucket>/runs/<run_id>/adhoc/top_journals.json`.
-3. `cleanup_batches` (teardown, runs whatever happened upstream): cancels any batch of this
+3. `publish_mentions_table` (beside `run_adhoc`): points the BigQuery external table
+   `<dataset>.mentions` and the view `<dataset>.top_journals` at this run, unless they already
+   show a later run.
+4. `cleanup_batches` (teardown, runs whatever happened upstream): cancels any batch of this
    DAG run still PENDING/RUNNING, e.g. left behind by a killed or cleared try.
+
+Every batch runs as the batch service account (`authentication_config` SERVICE_ACCOUNT), with
+the Spark properties of `conf/dataproc.toml` (copied here as `drug_mentions_dataproc.toml`)
+and a `ttl`. Each try of a batch task first cancels, and waits for, any batch of the same DAG
+run still pending or running, so tries never overlap.
 
 `run_id` is the run's logical date (or, for a manual run without one, its `run_after`) as
 `%Y%m%dt%H%M%S`, e.g. `20261125t030000`: lower-case, sortable, and a rerun of the same date
@@ -17,20 +25,17 @@ writes the same folder. Batch ids add the task and the try number
 ### Settings (Composer `env_variables`, set by Terraform)
 `DRUG_MENTIONS_PROJECT_ID`, `DRUG_MENTIONS_REGION`, `DRUG_MENTIONS_DATA_BUCKET` (name, no
 gs://), `DRUG_MENTIONS_BATCH_SERVICE_ACCOUNT`, `DRUG_MENTIONS_SUBNETWORK`,
-`DRUG_MENTIONS_CODE_VERSION`, `DRUG_MENTIONS_SCHEDULE` (cron, default `0 3 * * *`).
+`DRUG_MENTIONS_CODE_VERSION`, `DRUG_MENTIONS_SCHEDULE` (cron, default `0 3 * * *`),
+`DRUG_MENTIONS_BIGQUERY_DATASET`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
-from collections.abc import Iterable
-from datetime import timedelta
-from typing import Any
 
+import drug_mentions_batches as batches
+import drug_mentions_bigquery as bigquery
 import pendulum
-from airflow.providers.google.cloud.operators.dataproc import DataprocCreateBatchOperator
 from airflow.sdk import DAG, task
 
 
@@ -49,6 +54,7 @@ BATCH_SERVICE_ACCOUNT = _setting(
 SUBNETWORK = _setting("DRUG_MENTIONS_SUBNETWORK", "default")
 CODE_VERSION = _setting("DRUG_MENTIONS_CODE_VERSION", "0.1.0")
 SCHEDULE = _setting("DRUG_MENTIONS_SCHEDULE", "0 3 * * *")
+BIGQUERY_DATASET = _setting("DRUG_MENTIONS_BIGQUERY_DATASET", "drug_mentions_analytics")
 
 # Copies of drug_mentions.layout (the job package is not installed on Composer);
 # tests/dags checks they stay equal.
@@ -60,65 +66,16 @@ MENTIONS_DIR = "mentions"
 PACKAGE_NAME = "drug_mentions"
 
 DAG_ID = "drug_mentions"
-RUNTIME_VERSION = "3.0"  # Dataproc Serverless runtime 3.0: Spark 4.0, Python 3.12, Java 21
-APP_LABEL = "drug-mentions"
-# A batch still running after this is terminated by Dataproc itself (a backstop for batches
-# no Airflow task watches any more, e.g. after a dagrun_timeout).
-BATCH_TTL = timedelta(hours=2)
-DAGRUN_TIMEOUT = timedelta(hours=5)
-ACTIVE_BATCH_STATES = frozenset({"PENDING", "RUNNING"})
+SIZING = batches.load_sizing()
 
 # Airflow 3 leaves logical_date out of the context of a run without one (StrictUndefined).
 RUN_TIME = "(logical_date if logical_date is defined and logical_date else dag_run.run_after)"
 RUN_ID = "{{ " + RUN_TIME + ".strftime('%Y%m%dt%H%M%S') }}"
 TRY_NUMBER = "{{ ti.try_number }}"
 
-log = logging.getLogger(__name__)
-
-
-def to_label_value(text: str) -> str:
-    """A valid GCP label value: lower-case letters, digits, '_' and '-', at most 63 chars."""
-    return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
-
-
-def batch_filter(run_id: str) -> str:
-    """ListBatches filter selecting the batches of one DAG run (by the labels set below)."""
-    return f'labels.app = "{APP_LABEL}" AND labels.run_id = "{to_label_value(run_id)}"'
-
-
-def batches_to_cancel(batches: Iterable[Any]) -> list[Any]:
-    """The batches (``dataproc_v1.Batch``) still pending or running, to cancel."""
-    return [batch for batch in batches if batch.state.name in ACTIVE_BATCH_STATES]
-
-
-def build_batch(main_file: str, args: list[str], job: str) -> dict[str, Any]:
-    """The (templated) ``google.cloud.dataproc_v1.Batch`` for one entry point of the code."""
-    code_uri = f"gs://{DATA_BUCKET}/{CODE_PREFIX}/{CODE_VERSION}"
-    return {
-        "runtime_config": {"version": RUNTIME_VERSION},
-        "pyspark_batch": {
-            "main_python_file_uri": f"{code_uri}/{main_file}",
-            "python_file_uris": [f"{code_uri}/{PACKAGE_NAME}-{CODE_VERSION}.zip"],
-            "args": args,
-        },
-        "environment_config": {
-            "execution_config": {
-                "service_account": BATCH_SERVICE_ACCOUNT,
-                "subnetwork_uri": SUBNETWORK,
-                "ttl": {"seconds": int(BATCH_TTL.total_seconds())},
-            },
-        },
-        "labels": {
-            "app": APP_LABEL,
-            "job": job,
-            "run_id": RUN_ID,
-            "code_version": to_label_value(CODE_VERSION),
-        },
-    }
-
-
 RUN_URI = f"gs://{DATA_BUCKET}/{RUNS_PREFIX}/{RUN_ID}"
-CONF_URI = f"gs://{DATA_BUCKET}/{CODE_PREFIX}/{CODE_VERSION}/conf/gcp.toml"
+CODE_URI = f"gs://{DATA_BUCKET}/{CODE_PREFIX}/{CODE_VERSION}"
+CONF_URI = f"{CODE_URI}/conf/gcp.toml"
 PIPELINE_ARGS = [
     "--input", f"gs://{DATA_BUCKET}/{INPUT_PREFIX}",
     "--output", RUN_URI,
@@ -132,23 +89,42 @@ ADHOC_ARGS = [
 ]  # fmt: skip
 
 
-@task
-def cleanup_batches(run_id: str) -> list[str]:
-    """Cancel this run's batches that are still pending or running; return their names.
+def build_batch(job: str, main_file: str, args: list[str]) -> dict:
+    """This deployment's batch for one entry point of the code."""
+    return batches.batch_spec(
+        job=job,
+        code_uri=CODE_URI,
+        main_file=main_file,
+        package_zip=f"{PACKAGE_NAME}-{CODE_VERSION}.zip",
+        args=args,
+        properties=SIZING[job],
+        service_account=BATCH_SERVICE_ACCOUNT,
+        subnetwork=SUBNETWORK,
+        run_id=RUN_ID,
+        code_version=CODE_VERSION,
+    )
 
-    Dataproc refuses to delete a batch that is not CANCELLED, SUCCEEDED or FAILED, so a
-    leftover batch is cancelled (through its long-running operation) and kept for its logs.
-    """
+
+@task(execution_timeout=batches.PUBLISH_TIMEOUT)
+def publish_mentions_table(run_id: str) -> str:
+    """Point the analysts' BigQuery tables at this run (unless they show a later one)."""
+    from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
+
+    client = BigQueryHook(use_legacy_sql=False).get_client(project_id=PROJECT_ID, location=REGION)
+    return bigquery.publish(
+        client, project=PROJECT_ID, dataset=BIGQUERY_DATASET, bucket=DATA_BUCKET, run_id=run_id
+    )
+
+
+@task(execution_timeout=batches.CLEANUP_TIMEOUT, retries=batches.CLEANUP_RETRIES)
+def cleanup_batches(run_id: str) -> list[str]:
+    """Cancel this run's batches that are still pending or running; return their names."""
     from airflow.providers.google.cloud.hooks.dataproc import DataprocHook
 
-    hook = DataprocHook()
-    found = hook.list_batches(region=REGION, project_id=PROJECT_ID, filter=batch_filter(run_id))
-    leftovers = batches_to_cancel(found)
-    operations = hook.get_operations_client(region=REGION)
-    for batch in leftovers:
-        log.warning("Cancelling leftover batch %s (%s)", batch.name, batch.state.name)
-        operations.cancel_operation(name=batch.operation)
-    return [batch.name for batch in leftovers]
+    found = batches.cancel_leftovers(
+        DataprocHook(), project_id=PROJECT_ID, region=REGION, run_id=run_id
+    )
+    return [batch.name for batch in batches.batches_to_cancel(found)]
 
 
 with DAG(
@@ -158,33 +134,44 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    dagrun_timeout=DAGRUN_TIMEOUT,
-    default_args={"owner": "data-eng", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    dagrun_timeout=batches.DAGRUN_TIMEOUT,
+    default_args={
+        "owner": "data-eng",
+        "retries": batches.RETRIES,
+        "retry_delay": batches.RETRY_DELAY,
+    },
     doc_md=__doc__,
     tags=["drug-mentions", "dataproc-serverless"],
 ) as dag:
-    run_pipeline = DataprocCreateBatchOperator(
+    run_pipeline = batches.DataprocCreateBatchAfterLeftoversOperator(
         task_id="run_pipeline",
         project_id=PROJECT_ID,
         region=REGION,
         batch_id=f"dm-pipeline-{RUN_ID}-{TRY_NUMBER}",
-        batch=build_batch("pipeline.py", PIPELINE_ARGS, job="pipeline"),
+        batch=build_batch("pipeline", "pipeline.py", PIPELINE_ARGS),
         deferrable=True,
         polling_interval_seconds=30,
+        execution_timeout=batches.SUBMIT_TIMEOUT,
+        deferral_timeout=batches.deferral_timeout("pipeline"),
     )
-    run_adhoc = DataprocCreateBatchOperator(
+    run_adhoc = batches.DataprocCreateBatchAfterLeftoversOperator(
         task_id="run_adhoc",
         project_id=PROJECT_ID,
         region=REGION,
         batch_id=f"dm-adhoc-{RUN_ID}-{TRY_NUMBER}",
-        batch=build_batch("adhoc.py", ADHOC_ARGS, job="adhoc"),
+        batch=build_batch("adhoc", "adhoc.py", ADHOC_ARGS),
         deferrable=True,
         polling_interval_seconds=30,
+        execution_timeout=batches.SUBMIT_TIMEOUT,
+        deferral_timeout=batches.deferral_timeout("adhoc"),
     )
+    publish = publish_mentions_table(run_id=RUN_ID)
     # A teardown: runs once everything upstream is done (with no setup task its trigger rule
     # ALL_DONE_SETUP_SUCCESS acts as ALL_DONE) and, unlike a plain ALL_DONE leaf, its success
-    # does not turn a run whose batch failed into a successful run.
+    # does not turn a run whose batch failed into a successful run. A run stopped by
+    # dagrun_timeout skips it (Airflow 3.1 marks unfinished tasks SKIPPED): the batch ttl is the
+    # backstop then.
     cleanup = cleanup_batches(run_id=RUN_ID).as_teardown()
 
-    run_pipeline >> run_adhoc >> cleanup
-    run_pipeline >> cleanup
+    run_pipeline >> [run_adhoc, publish]
+    [run_pipeline, run_adhoc, publish] >> cleanup

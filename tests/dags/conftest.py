@@ -31,6 +31,11 @@ _AIRFLOW_ENV = {
 }
 _SAVED_ENV = {name: os.environ.get(name) for name in _AIRFLOW_ENV}
 os.environ.update(_AIRFLOW_ENV)
+# As on Composer, where Airflow's BundleDagBag appends the DAG folder to sys.path, the DAG's
+# helper modules (dags/drug_mentions_*.py) import by name. Appended, not prepended: the job
+# package `drug_mentions` must win over dags/drug_mentions.py.
+if str(DAGS_DIR) not in sys.path:
+    sys.path.append(str(DAGS_DIR))
 
 
 @pytest.fixture(scope="session", autouse=True)

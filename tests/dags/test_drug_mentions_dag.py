@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,9 +15,9 @@ import pytest
 from google.cloud import dataproc_v1
 
 try:  # Airflow >= 3.2
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
 except ImportError:  # Airflow 3.1
-    from airflow.models.dagbag import DagBag
+    from airflow.models.dagbag import BundleDagBag
 
 import drug_mentions
 from drug_mentions import layout
@@ -30,10 +31,34 @@ BUCKET = "gs://drug-mentions-dev-data"
 
 @pytest.fixture(scope="module")
 def dag(dags_dir: Path) -> Any:
-    bag = DagBag(dag_folder=str(dags_dir), include_examples=False)
+    # As the DAG processor and the task runner load a DAG folder (bundle) in Airflow 3.1.
+    bag = BundleDagBag(dag_folder=str(dags_dir), bundle_path=dags_dir)
     assert bag.import_errors == {}
     assert list(bag.dags) == ["drug_mentions"]
     return bag.dags["drug_mentions"]
+
+
+PIPELINE_PROPERTIES = {
+    "spark.dataproc.driver.disk.size": "250g",
+    "spark.dataproc.executor.disk.size": "250g",
+    "spark.driver.cores": "4",
+    "spark.driver.memory": "16g",
+    "spark.dynamicAllocation.enabled": "true",
+    "spark.dynamicAllocation.executorAllocationRatio": "0.5",
+    "spark.dynamicAllocation.initialExecutors": "2",
+    "spark.dynamicAllocation.maxExecutors": "100",
+    "spark.dynamicAllocation.minExecutors": "2",
+    "spark.executor.cores": "4",
+    "spark.executor.memory": "12g",
+    "spark.sql.adaptive.advisoryPartitionSizeInBytes": "256m",
+    "spark.sql.shuffle.partitions": "800",
+}
+ADHOC_PROPERTIES = {
+    **PIPELINE_PROPERTIES,
+    "spark.driver.memory": "12g",
+    "spark.dynamicAllocation.maxExecutors": "20",
+    "spark.sql.shuffle.partitions": "160",
+}
 
 
 def render(task: Any, field: str, logical_date: Any = NOV_25, try_number: int = 1) -> Any:
@@ -49,15 +74,23 @@ def render(task: Any, field: str, logical_date: Any = NOV_25, try_number: int = 
 
 
 def test_tasks_and_dependencies(dag: Any) -> None:
-    assert sorted(dag.task_ids) == ["cleanup_batches", "run_adhoc", "run_pipeline"]
+    assert sorted(dag.task_ids) == [
+        "cleanup_batches",
+        "publish_mentions_table",
+        "run_adhoc",
+        "run_pipeline",
+    ]
     assert dag.get_task("run_pipeline").upstream_task_ids == set()
     assert dag.get_task("run_adhoc").upstream_task_ids == {"run_pipeline"}
-    assert dag.get_task("cleanup_batches").upstream_task_ids == {"run_pipeline", "run_adhoc"}
-    assert [task.task_id for task in dag.topological_sort()] == [
+    assert dag.get_task("publish_mentions_table").upstream_task_ids == {"run_pipeline"}
+    assert dag.get_task("cleanup_batches").upstream_task_ids == {
         "run_pipeline",
         "run_adhoc",
-        "cleanup_batches",
-    ]
+        "publish_mentions_table",
+    }
+    order = [task.task_id for task in dag.topological_sort()]
+    assert order[0] == "run_pipeline"
+    assert order[-1] == "cleanup_batches"
 
 
 def test_cleanup_runs_whatever_happened_without_masking_failures(dag: Any) -> None:
@@ -71,7 +104,7 @@ def test_cleanup_runs_whatever_happened_without_masking_failures(dag: Any) -> No
 def test_dag_settings(dag: Any) -> None:
     assert dag.catchup is False
     assert dag.max_active_runs == 1
-    assert dag.dagrun_timeout == timedelta(hours=5)
+    assert dag.dagrun_timeout == timedelta(hours=12)
     assert dag.timetable.summary == "0 3 * * *"
     assert dag.tags == {"drug-mentions", "dataproc-serverless"}
     assert dag.doc_md.startswith("Airflow DAG: run the drug-mention pipeline")
@@ -80,7 +113,7 @@ def test_dag_settings(dag: Any) -> None:
         assert task.retries == 2
         assert task.retry_delay == timedelta(minutes=5)
         assert task.deferrable is True
-        assert task.batch["runtime_config"] == {"version": "3.0"}
+        assert task.batch["runtime_config"]["version"] == "3.0"
         assert (task.project_id, task.region) == ("drug-mentions-dev", "europe-west1")
 
 
@@ -88,7 +121,7 @@ def test_pipeline_batch_rendered_exactly(dag: Any) -> None:
     task = dag.get_task("run_pipeline")
     assert render(task, "batch_id", try_number=1) == "dm-pipeline-20261125t030000-1"
     assert render(task, "batch") == {
-        "runtime_config": {"version": "3.0"},
+        "runtime_config": {"version": "3.0", "properties": PIPELINE_PROPERTIES},
         "pyspark_batch": {
             "main_python_file_uri": f"{BUCKET}/code/0.1.0/pipeline.py",
             "python_file_uris": [f"{BUCKET}/code/0.1.0/drug_mentions-0.1.0.zip"],
@@ -106,6 +139,7 @@ def test_pipeline_batch_rendered_exactly(dag: Any) -> None:
                 "service_account": "drug-mentions-batch@drug-mentions-dev.iam.gserviceaccount.com",
                 "subnetwork_uri": "default",
                 "ttl": {"seconds": 7200},
+                "authentication_config": {"user_workload_authentication_type": "SERVICE_ACCOUNT"},
             }
         },
         "labels": {
@@ -136,13 +170,42 @@ def test_adhoc_batch_rendered_exactly(dag: Any) -> None:
     }
     assert batch["labels"]["job"] == "adhoc"
     assert batch["labels"]["run_id"] == "20261125t030000"
+    assert batch["runtime_config"] == {"version": "3.0", "properties": ADHOC_PROPERTIES}
+    assert batch["environment_config"]["execution_config"]["ttl"] == {"seconds": 1200}
+
+
+@pytest.mark.parametrize("task_id", ["run_pipeline", "run_adhoc"])
+def test_every_batch_runs_as_the_batch_service_account(dag: Any, task_id: str) -> None:
+    # Runtime 3.0 without authentication_config runs the workload with END_USER_CREDENTIALS,
+    # i.e. as the Composer service account, ignoring the batch service account.
+    batch = dataproc_v1.Batch(**render(dag.get_task(task_id), "batch"))
+    execution = batch.environment_config.execution_config
+    auth_type = dataproc_v1.AuthenticationConfig.AuthenticationType
+    assert execution.authentication_config.user_workload_authentication_type == (
+        auth_type.SERVICE_ACCOUNT
+    )
+    assert execution.service_account == (
+        "drug-mentions-batch@drug-mentions-dev.iam.gserviceaccount.com"
+    )
+
+
+@pytest.mark.parametrize(
+    ("task_id", "expected"),
+    [("run_pipeline", PIPELINE_PROPERTIES), ("run_adhoc", ADHOC_PROPERTIES)],
+)
+def test_rendered_spark_properties_come_from_conf(
+    dag: Any, task_id: str, expected: dict[str, str]
+) -> None:
+    batch = dataproc_v1.Batch(**render(dag.get_task(task_id), "batch"))
+    assert dict(batch.runtime_config.properties) == expected
 
 
 @pytest.mark.parametrize("task_id", ["run_pipeline", "run_adhoc"])
 def test_rendered_batch_is_a_valid_dataproc_batch(dag: Any, task_id: str) -> None:
     batch = dataproc_v1.Batch(**render(dag.get_task(task_id), "batch"))
     assert batch.runtime_config.version == "3.0"
-    assert batch.environment_config.execution_config.ttl == timedelta(hours=2)
+    ttl = {"run_pipeline": timedelta(hours=2), "run_adhoc": timedelta(minutes=20)}[task_id]
+    assert batch.environment_config.execution_config.ttl == ttl
     for key, value in batch.labels.items():
         assert LABEL_KEY_RE.match(key), key
         assert LABEL_VALUE_RE.match(value), value
@@ -172,33 +235,9 @@ def test_batch_ids_valid_and_unique_per_try_and_date(dag: Any) -> None:
     assert "dm-adhoc-20261201t103005-99" in ids  # falls back to run_after
 
 
-def test_cleanup_targets_this_runs_batches(dag: Any, dag_module: ModuleType) -> None:
-    rendered = render(dag.get_task("cleanup_batches"), "op_kwargs")
-    assert rendered == {"run_id": "20261125t030000"}
-    assert dag_module.batch_filter(rendered["run_id"]) == (
-        'labels.app = "drug-mentions" AND labels.run_id = "20261125t030000"'
-    )
-
-
-def test_batches_to_cancel_keeps_only_pending_and_running(dag_module: ModuleType) -> None:
-    state = dataproc_v1.Batch.State
-    batches = [
-        dataproc_v1.Batch(name=f"projects/p/locations/r/batches/b-{s.name.lower()}", state=s)
-        for s in state
-    ]
-    names = [batch.name for batch in dag_module.batches_to_cancel(batches)]
-    assert names == [
-        "projects/p/locations/r/batches/b-pending",
-        "projects/p/locations/r/batches/b-running",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("0.1.0", "0-1-0"), ("1.2.0rc1+Local", "1-2-0rc1-local"), ("x" * 70, "x" * 63)],
-)
-def test_to_label_value(dag_module: ModuleType, text: str, expected: str) -> None:
-    assert dag_module.to_label_value(text) == expected
+@pytest.mark.parametrize("task_id", ["cleanup_batches", "publish_mentions_table"])
+def test_run_id_tasks_target_this_run(dag: Any, task_id: str) -> None:
+    assert render(dag.get_task(task_id), "op_kwargs") == {"run_id": "20261125t030000"}
 
 
 def test_layout_strings_match_the_job_package(dag_module: ModuleType) -> None:
@@ -226,6 +265,7 @@ def test_settings_come_from_the_environment(
         "DRUG_MENTIONS_SUBNETWORK": "projects/acme-net/regions/us-central1/subnetworks/dm",
         "DRUG_MENTIONS_CODE_VERSION": "0.2.0",
         "DRUG_MENTIONS_SCHEDULE": "30 5 * * 1",
+        "DRUG_MENTIONS_BIGQUERY_DATASET": "acme_analytics",
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
@@ -250,8 +290,10 @@ def test_settings_come_from_the_environment(
         "service_account": "dm-batch@acme-prod.iam.gserviceaccount.com",
         "subnetwork_uri": "projects/acme-net/regions/us-central1/subnetworks/dm",
         "ttl": {"seconds": 7200},
+        "authentication_config": {"user_workload_authentication_type": "SERVICE_ACCOUNT"},
     }
     assert batch["labels"]["code_version"] == "0-2-0"
+    assert module.BIGQUERY_DATASET == "acme_analytics"
 
 
 def test_empty_settings_fall_back_to_defaults(
@@ -262,3 +304,25 @@ def test_empty_settings_fall_back_to_defaults(
     module = load_dag("dag_drug_mentions_empty_env_test")
     assert module.SCHEDULE == "0 3 * * *"
     assert module.PROJECT_ID == "drug-mentions-dev"
+
+
+def test_dag_folder_holds_every_module_the_dag_imports(dags_dir: Path) -> None:
+    # `drug-mentions-gcs deploy` ships dags/*.py and .airflowignore: a helper module must be a
+    # top-level file of dags/, and .airflowignore keeps the DAG processor from parsing it.
+    tree = ast.parse((dags_dir / "drug_mentions.py").read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
+        if alias.name.startswith("drug_mentions")
+    }
+    assert imported == {"drug_mentions_batches", "drug_mentions_bigquery"}
+    assert all((dags_dir / f"{name}.py").is_file() for name in imported)
+    ignored = (dags_dir / ".airflowignore").read_text().splitlines()[1:]
+    assert ignored == ["drug_mentions_batches.py", "drug_mentions_bigquery.py"]
+
+
+def test_only_the_dag_file_is_parsed(dags_dir: Path) -> None:
+    bag = BundleDagBag(dag_folder=str(dags_dir), bundle_path=dags_dir)
+    assert [Path(stat.file).name for stat in bag.dagbag_stats] == ["drug_mentions.py"]
