@@ -13,10 +13,16 @@ from drug_mentions import layout
 from google.cloud import storage
 
 from gcs_cli import runs, transfer
-from gcs_cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from gcs_cli.errors import EXIT_OK, EXIT_USAGE, CliError, ImmutableReleaseError
 from gcs_cli.targets import Location, read_tf_outputs, resolve
 
 log = logging.getLogger(__name__)
+
+# Name of conf/dataproc.toml in the Composer DAG folder, where the DAG reads its Spark properties
+# (dags/drug_mentions_batches.SIZING_FILE; tests/dags checks they are equal).
+DAG_SIZING_NAME = "drug_mentions_dataproc.toml"
+# What of --dags goes to the DAG folder: the DAG, the modules it imports, and .airflowignore.
+AIRFLOW_IGNORE = ".airflowignore"
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,13 @@ def _deploy_targets(args: argparse.Namespace) -> list[Target]:
     dag_files = sorted(p for p in dags.glob("*.py") if p.is_file())
     if not dag_files:
         raise CliError(f"no DAG file (*.py) in {dags}/", EXIT_USAGE)
+    if (dags / AIRFLOW_IGNORE).is_file():
+        dag_files.append(dags / AIRFLOW_IGNORE)
+    sizing = Path(args.batch_conf)
+    if not sizing.is_file():
+        raise CliError(
+            f"{sizing} not found: the DAG reads its Spark properties from it", EXIT_USAGE
+        )
 
     code = Location(bucket, f"{layout.CODE_PREFIX}/{version}")
     targets = [Target("code", code, _files_under(dist, code))]
@@ -61,8 +74,26 @@ def _deploy_targets(args: argparse.Namespace) -> list[Target]:
         targets.append(Target("input", inputs, _files_under(data, inputs)))
     # DAGs last: Composer may schedule a DAG as soon as it appears; its code must be there.
     dag_pairs = [(p, dags_location.name(p.name)) for p in dag_files]
+    dag_pairs.append((sizing, dags_location.name(DAG_SIZING_NAME)))
     targets.append(Target("dags", dags_location, dag_pairs))
     return targets
+
+
+def _refuse_changing_a_release(target: Target, plan: transfer.Plan, force: bool) -> None:
+    """A released code/<version>/ object is never replaced by other bytes unless --force.
+
+    A batch reads pipeline.py, the package zip and conf/gcp.toml of its version when it starts:
+    rewriting them one by one while batches may run mixes two builds. Identical files are
+    skipped anyway; new files (e.g. after an interrupted deploy) are allowed.
+    """
+    changed = [t.name for t in plan.transfers if t.reason == "changed"]
+    if target.label != "code" or not changed or force:
+        return
+    more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+    raise ImmutableReleaseError(
+        f"gs://{plan.bucket}/{changed[0]}{more} already exists with other content: a released "
+        "version is immutable; bump the version, or pass --force to overwrite it"
+    )
 
 
 def deploy(args: argparse.Namespace, client: storage.Client) -> int:
@@ -72,6 +103,8 @@ def deploy(args: argparse.Namespace, client: storage.Client) -> int:
         transfer.plan_uploads(client, t.location.bucket, t.location.name(""), t.files)
         for t in targets
     ]
+    for target, plan in zip(targets, plans, strict=True):
+        _refuse_changing_a_release(target, plan, args.force)
     for target, plan in zip(targets, plans, strict=True):
         if args.dry_run:
             for t in plan.transfers:

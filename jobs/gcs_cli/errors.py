@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1  # GCS or local error: missing bucket/run, credentials, permission, I/O
 EXIT_USAGE = 2  # bad flags or inputs (argparse uses 2 too)
 EXIT_CONFLICT = 3  # generation precondition failed: someone else changed an object; re-run
+EXIT_IMMUTABLE = 4  # deploy would change a released code/<version>/ object (no --force)
 
 ADC_HINT = "run `gcloud auth application-default login` (no key files)"
 
@@ -31,6 +32,11 @@ class BucketNotFoundError(CliError):
 class ConflictError(CliError):
     def __init__(self, message: str) -> None:
         super().__init__(message, EXIT_CONFLICT)
+
+
+class ImmutableReleaseError(CliError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_IMMUTABLE)
 
 
 def _first_line(text: str) -> str:

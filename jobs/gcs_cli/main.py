@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--data", default="data", help="sample inputs for --with-data")
     deploy.add_argument("--with-data", action="store_true", help="also upload --data to input/")
     deploy.add_argument("--code-version", help="default: drug_mentions.__version__")
+    deploy.add_argument(
+        "--batch-conf",
+        default="conf/dataproc.toml",
+        help="Spark properties of the batches, shipped beside the DAG",
+    )
+    deploy.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite code/<version>/ objects whose content differs (a release is immutable)",
+    )
     deploy.set_defaults(handler=commands.deploy)
 
     fetch = sub.add_parser(

@@ -28,6 +28,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "dags").mkdir()
     (tmp_path / "dags" / "drug_mentions_dag.py").write_text("# dag\n")
     (tmp_path / "dags" / "README.md").write_text("not a DAG\n")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "dataproc.toml").write_text('[properties]\n"spark.executor.cores" = "4"\n')
     data = tmp_path / "data"
     data.mkdir()
     for name in DATA_FILES:
@@ -64,6 +66,8 @@ def deploy_argv(project: Path, bucket: str, composer_bucket: str, *extra: str) -
         str(project / "dags"),
         "--data",
         str(project / "data"),
+        "--batch-conf",
+        str(project / "conf" / "dataproc.toml"),
         "--with-data",
         *extra,
     ]
@@ -83,11 +87,14 @@ def test_deploy_twice_uploads_once(gcs, bucket, composer_bucket, project, capsys
     assert first.out.splitlines() == [
         f"code: 4 uploaded, 0 unchanged -> gs://{bucket}/code/{__version__}/",
         f"input: 4 uploaded, 0 unchanged -> gs://{bucket}/input/",
-        f"dags: 1 uploaded, 0 unchanged -> gs://{composer_bucket}/dags/",
+        f"dags: 2 uploaded, 0 unchanged -> gs://{composer_bucket}/dags/",
     ]
     data_objects = snapshot(gcs, bucket)
     assert set(data_objects) == expected_code(bucket) | {f"input/{n}" for n in DATA_FILES}
-    assert set(snapshot(gcs, composer_bucket)) == {"dags/drug_mentions_dag.py"}
+    assert set(snapshot(gcs, composer_bucket)) == {
+        "dags/drug_mentions_dag.py",
+        "dags/drug_mentions_dataproc.toml",
+    }
     uploaded = gcs.bucket(bucket).blob("input/drugs.csv").download_as_bytes()
     assert uploaded == (REPO / "data" / "drugs.csv").read_bytes()
 
@@ -96,7 +103,7 @@ def test_deploy_twice_uploads_once(gcs, bucket, composer_bucket, project, capsys
     assert second.out.splitlines() == [
         f"code: 0 uploaded, 4 unchanged -> gs://{bucket}/code/{__version__}/",
         f"input: 0 uploaded, 4 unchanged -> gs://{bucket}/input/",
-        f"dags: 0 uploaded, 1 unchanged -> gs://{composer_bucket}/dags/",
+        f"dags: 0 uploaded, 2 unchanged -> gs://{composer_bucket}/dags/",
     ]
     assert snapshot(gcs, bucket) == data_objects  # same generations: nothing rewritten
 
@@ -130,6 +137,7 @@ def test_dry_run_changes_nothing(gcs, bucket, composer_bucket, project, capsys):
 
     assert (snapshot(gcs, bucket), snapshot(gcs, composer_bucket)) == before
     data, dist, dags = project / "data", project / "dist", project / "dags"
+    sizing = project / "conf" / "dataproc.toml"
     code = f"gs://{bucket}/code/{__version__}"
     assert capsys.readouterr().out.splitlines() == [
         f"would upload {dist}/adhoc.py -> {code}/adhoc.py (new)",
@@ -144,7 +152,8 @@ def test_dry_run_changes_nothing(gcs, bucket, composer_bucket, project, capsys):
         f"input: would upload 3, 1 unchanged -> gs://{bucket}/input/",
         f"would upload {dags}/drug_mentions_dag.py"
         f" -> gs://{composer_bucket}/dags/drug_mentions_dag.py (new)",
-        f"dags: would upload 1, 0 unchanged -> gs://{composer_bucket}/dags/",
+        f"would upload {sizing} -> gs://{composer_bucket}/dags/drug_mentions_dataproc.toml (new)",
+        f"dags: would upload 2, 0 unchanged -> gs://{composer_bucket}/dags/",
     ]
 
 
@@ -240,3 +249,84 @@ def test_many_files_span_several_batches(gcs, bucket, composer_bucket, project, 
     plan = transfer.plan_downloads(gcs.list_blobs(bucket, prefix="input/extra/"), dest, "input/")
     assert transfer.download(plan) == count
     assert (dest / "extra" / f"pubmed_{count - 1:03d}.csv").read_text() == f"id\n{count - 1}\n"
+
+
+def test_redeploy_never_changes_a_released_version(gcs, bucket, composer_bucket, project, capsys):
+    argv = deploy_argv(project, bucket, composer_bucket)
+    assert main(argv) == 0
+    before = snapshot(gcs, bucket), snapshot(gcs, composer_bucket)
+    capsys.readouterr()
+    (project / "dist" / "pipeline.py").write_text("print('pipeline, rebuilt')\n")
+    (project / "dist" / "adhoc.py").write_text("print('adhoc, rebuilt')\n")
+    (project / "data" / "drugs.csv").write_text("atccode,drug\nA04AD,DIPHENHYDRAMINE\n")
+
+    code = main(argv)
+
+    captured = capsys.readouterr()
+    assert code == 4
+    assert captured.err == (
+        f"drug-mentions-gcs: error: gs://{bucket}/code/{__version__}/adhoc.py (and 1 more)"
+        " already exists with other content: a released version is immutable; bump the"
+        " version, or pass --force to overwrite it\n"
+    )
+    assert captured.out == ""
+    # Refused before any write: not even the input or the DAG folder changed.
+    assert (snapshot(gcs, bucket), snapshot(gcs, composer_bucket)) == before
+
+
+def test_force_overwrites_a_released_version(gcs, bucket, composer_bucket, project, capsys):
+    argv = deploy_argv(project, bucket, composer_bucket)
+    assert main(argv) == 0
+    capsys.readouterr()
+    (project / "dist" / "pipeline.py").write_text("print('pipeline, hotfix')\n")
+
+    assert main([*argv, "--force"]) == 0
+
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"code: 1 uploaded, 3 unchanged -> gs://{bucket}/code/{__version__}/"
+    )
+    blob = gcs.bucket(bucket).blob(f"code/{__version__}/pipeline.py")
+    assert blob.download_as_text() == "print('pipeline, hotfix')\n"
+
+
+def test_a_new_file_completes_an_interrupted_release(gcs, bucket, composer_bucket, project, capsys):
+    gcs.bucket(bucket).blob(f"code/{__version__}/pipeline.py").upload_from_filename(
+        project / "dist" / "pipeline.py"
+    )
+
+    assert main(deploy_argv(project, bucket, composer_bucket)) == 0
+
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"code: 3 uploaded, 1 unchanged -> gs://{bucket}/code/{__version__}/"
+    )
+
+
+def test_the_real_dag_folder_ships_with_its_modules_and_sizing(
+    gcs, bucket, composer_bucket, project, capsys
+):
+    argv = deploy_argv(project, bucket, composer_bucket)
+    argv[argv.index("--dags") + 1] = str(REPO / "dags")
+    argv[argv.index("--batch-conf") + 1] = str(REPO / "conf" / "dataproc.toml")
+
+    assert main(argv) == 0
+
+    assert set(snapshot(gcs, composer_bucket)) == {
+        "dags/.airflowignore",
+        "dags/drug_mentions.py",
+        "dags/drug_mentions_batches.py",
+        "dags/drug_mentions_bigquery.py",
+        "dags/drug_mentions_dataproc.toml",
+    }
+    shipped = gcs.bucket(composer_bucket).blob("dags/drug_mentions_dataproc.toml")
+    assert shipped.download_as_bytes() == (REPO / "conf" / "dataproc.toml").read_bytes()
+
+
+def test_missing_sizing_file_is_a_usage_error(gcs, bucket, composer_bucket, project, capsys):
+    (project / "conf" / "dataproc.toml").unlink()
+
+    assert main(deploy_argv(project, bucket, composer_bucket)) == 2
+    assert capsys.readouterr().err == (
+        f"drug-mentions-gcs: error: {project}/conf/dataproc.toml not found:"
+        " the DAG reads its Spark properties from it\n"
+    )
+    assert snapshot(gcs, bucket) == {}
