@@ -298,6 +298,9 @@ def test_no_sizing_file_is_an_import_error_with_the_paths(tmp_path: Path) -> Non
 
 
 def test_default_sizing_is_conf_dataproc_toml_in_a_checkout(dags_dir: Path) -> None:
+    from gcs_cli.commands import DAG_SIZING_NAME
+
+    assert batches.SIZING_FILE == DAG_SIZING_NAME == "drug_mentions_dataproc.toml"  # deploy's copy
     assert dags_dir.parent / "conf" / "dataproc.toml" == batches.REPO_SIZING
     assert not (dags_dir / batches.SIZING_FILE).exists()  # deploy ships the copy, git does not
     assert batches.load_sizing() == batches.load_sizing([batches.REPO_SIZING])
