@@ -54,3 +54,16 @@ def test_begin_refuses_a_folder_with_foreign_files(spark, tmp_path):
     with pytest.raises(InputError, match="not a pipeline output folder"):
         Publisher(spark, str(target), "r5").begin()
     assert _tree(tmp_path) == ["output", "output/notes.txt"]
+
+
+def test_a_rerun_drops_the_previous_adhoc_result(spark, tmp_path):
+    # jobs/adhoc.py --out <run>/adhoc/top_journals.json writes inside the run folder.
+    target = tmp_path / "output"
+    (target / "adhoc").mkdir(parents=True)
+    (target / "adhoc" / "top_journals.json").write_text('{"journals": ["stale"]}')
+    (target / "output.json").write_text("old")
+    publisher = Publisher(spark, str(target), "r6")
+    publisher.begin()
+    publisher.write_text("output.json", "new")
+    publisher.commit({"run_id": "r6"})
+    assert _tree(tmp_path) == ["output", "output/_SUCCESS", "output/output.json"]

@@ -37,6 +37,7 @@ OUR_ENTRIES = {
     layout.REJECTS_DIR,
     layout.RUN_REPORT,
     layout.SUCCESS_MARKER,
+    layout.ADHOC_DIR,  # the ad-hoc job's results on this run: stale once the run is redone
 }
 
 

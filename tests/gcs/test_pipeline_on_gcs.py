@@ -140,3 +140,35 @@ def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
     graph = json.loads((local_output / layout.OUTPUT_JSON).read_bytes())
     result = json.loads(gcs.bucket(gcs_run).blob(result_name).download_as_bytes())
     assert result == most_drugs_journals(graph)
+
+
+def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
+    bucket = new_bucket(gcs)
+    data = REPO / "data"
+    files = [
+        (p, f"{layout.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
+    ]
+    assert transfer.upload(gcs, transfer.plan_uploads(gcs, bucket, "input/", files)) == 4
+    prefix = f"{layout.RUNS_PREFIX}/{RUN_ID}/"
+    stale = f"{prefix}{layout.ADHOC_DIR}/top_journals.json"
+    gcs.bucket(bucket).blob(stale).upload_from_string('{"journals": ["stale"]}')
+
+    spark_submit(
+        gcs_server.url,
+        PIPELINE,
+        "--input",
+        f"gs://{bucket}/{layout.INPUT_PREFIX}",
+        "--output",
+        f"gs://{bucket}/{prefix}",
+        "--run-id",
+        RUN_ID,
+    )
+
+    names = {b.name.removeprefix(prefix) for b in gcs.list_blobs(bucket, prefix=prefix)}
+    assert {name.split("/")[0] for name in names} == {
+        layout.OUTPUT_JSON,
+        layout.MENTIONS_DIR,
+        layout.REJECTS_DIR,
+        layout.RUN_REPORT,
+        layout.SUCCESS_MARKER,
+    }
