@@ -1,7 +1,10 @@
 # Least-privilege identities. No primitive roles, no service-account keys anywhere.
 #
-#   composer SA  - runs Airflow; submits and polls Dataproc batches that run AS the batch SA.
+#   composer SA  - runs Airflow; submits, polls and cancels Dataproc batches that run AS the
+#                  batch SA; repoints the analysts' BigQuery table (reads runs/ for that).
 #   batch SA     - identity of the Spark driver/executors; reads input/ + code/, writes runs/.
+#   analysts     - query the analytics dataset; read runs/ (BigQuery external tables read GCS
+#                  as the caller); nothing of code/ or input/.
 
 resource "google_service_account" "composer" {
   project      = var.project_id
@@ -31,12 +34,59 @@ resource "google_project_iam_member" "composer_worker" {
   member  = "serviceAccount:${google_service_account.composer.email}"
 }
 
-# Create, get, cancel and delete batches (DataprocCreateBatchOperator, deferrable polling,
-# cleanup of a killed try's batch). Dataproc has no narrower predefined role for batches.
-resource "google_project_iam_member" "composer_dataproc_editor" {
+# Exactly the Dataproc calls the DAG makes (dags/drug_mentions_batches.py), instead of
+# roles/dataproc.editor, which also manages clusters, jobs and workflow templates:
+#   create a batch (+ batches.get, operations.get: status of the create), poll it (batches.get),
+#   list this run's batches (batches.list), cancel a leftover through its operation
+#   (operations.cancel, which for a batch operation also requires batches.cancel).
+# No batches.delete: leftovers are cancelled and kept for their logs.
+resource "google_project_iam_custom_role" "dag_batches" {
+  project     = var.project_id
+  role_id     = local.dag_batches_role_id
+  title       = "${var.name_prefix} DAG: Dataproc batches"
+  description = "Create, poll, list and cancel the Dataproc Serverless batches of the drug-mentions DAG."
+  stage       = "GA"
+  permissions = [
+    "dataproc.batches.cancel",
+    "dataproc.batches.create",
+    "dataproc.batches.get",
+    "dataproc.batches.list",
+    "dataproc.operations.cancel",
+    "dataproc.operations.get",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_project_iam_member" "composer_dag_batches" {
   project = var.project_id
-  role    = "roles/dataproc.editor"
+  role    = google_project_iam_custom_role.dag_batches.name
   member  = "serviceAccount:${google_service_account.composer.email}"
+}
+
+# The DAG's publish_mentions_table task runs one BigQuery script (a query job) that replaces
+# the external table `mentions` and the view `top_journals` of the analytics dataset.
+resource "google_project_iam_member" "composer_bigquery_job_user" {
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = "serviceAccount:${google_service_account.composer.email}"
+}
+
+# Table create/replace on the analytics dataset only (it holds nothing but that table and view).
+resource "google_bigquery_dataset_iam_member" "composer_tables" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.analytics.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.composer.email}"
+}
+
+# BigQuery reads the run's Parquet files with the caller's identity when it creates the external
+# table (schema, partitions): read access to runs/ only, through the managed folder.
+resource "google_storage_managed_folder_iam_member" "composer_runs" {
+  bucket         = google_storage_managed_folder.runs.bucket
+  managed_folder = google_storage_managed_folder.runs.name
+  role           = "roles/storage.objectViewer"
+  member         = "serviceAccount:${google_service_account.composer.email}"
 }
 
 # The batch runs as the batch SA: the submitter needs actAs on that one account only.
@@ -99,11 +149,13 @@ resource "google_project_iam_member" "analysts_job_user" {
   member  = each.value
 }
 
-# External tables read Cloud Storage with the querying user's identity.
-resource "google_storage_bucket_iam_member" "analysts_data" {
+# External tables read Cloud Storage with the querying user's identity: analysts read the run
+# outputs (runs/, a managed folder: get and list inside it), not code/ or input/.
+resource "google_storage_managed_folder_iam_member" "analysts_runs" {
   for_each = toset(var.analyst_members)
 
-  bucket = google_storage_bucket.data.name
-  role   = "roles/storage.objectViewer"
-  member = each.value
+  bucket         = google_storage_managed_folder.runs.bucket
+  managed_folder = google_storage_managed_folder.runs.name
+  role           = "roles/storage.objectViewer"
+  member         = each.value
 }

@@ -16,15 +16,17 @@ locals {
   network_name    = "${var.name_prefix}-vpc"
   subnetwork_name = "${var.name_prefix}-batches"
 
-  # BigQuery ids take underscores, not hyphens.
+  # BigQuery ids and custom role ids take underscores, not hyphens.
   bigquery_dataset_id = "${replace(var.name_prefix, "-", "_")}_analytics"
-  mentions_table_id   = "mentions"
+  mentions_table_id   = "mentions" # created by the DAG (dags/drug_mentions_bigquery.py)
+  dag_batches_role_id = "${replace(var.name_prefix, "-", "_")}_dag_batches"
+
+  dag_id = "drug_mentions" # dags/drug_mentions.py
 
   # Service agent of Cloud Composer, created when composer.googleapis.com is enabled.
   composer_service_agent = "serviceAccount:service-${data.google_project.this.number}@cloudcomposer-accounts.iam.gserviceaccount.com"
 
-  alerts_enabled   = var.alert_email != ""
-  mentions_enabled = var.mentions_run_id != ""
+  alerts_enabled = var.alert_email != ""
 
   # Everything the DAG needs, so it runs with no manual Airflow Variables / Connections.
   dag_env_variables = {
@@ -35,6 +37,7 @@ locals {
     DRUG_MENTIONS_SUBNETWORK            = google_compute_subnetwork.batches.id
     DRUG_MENTIONS_CODE_VERSION          = var.code_version
     DRUG_MENTIONS_SCHEDULE              = var.dag_schedule
+    DRUG_MENTIONS_BIGQUERY_DATASET      = google_bigquery_dataset.analytics.dataset_id
   }
 }
 

@@ -44,13 +44,13 @@ output "dag_env_variables" {
 }
 
 output "bigquery_dataset" {
-  description = "BigQuery dataset (project:dataset) holding the external mentions table and the top_journals view."
+  description = "BigQuery dataset (project:dataset) holding the external mentions table and the top_journals view (both created by the DAG)."
   value       = "${var.project_id}:${google_bigquery_dataset.analytics.dataset_id}"
 }
 
 output "mentions_table" {
-  description = "Fully qualified external mentions table (project.dataset.table), or null while mentions_run_id is empty."
-  value       = local.mentions_enabled ? "${var.project_id}.${google_bigquery_dataset.analytics.dataset_id}.${google_bigquery_table.mentions[0].table_id}" : null
+  description = "External mentions table (project.dataset.table), created and repointed by the DAG after each successful run."
+  value       = "${var.project_id}.${google_bigquery_dataset.analytics.dataset_id}.${local.mentions_table_id}"
 }
 
 output "alert_policy_names" {

@@ -44,3 +44,11 @@ resource "google_storage_bucket" "data" {
 
   depends_on = [google_project_service.enabled]
 }
+
+# runs/ as a managed folder: read access to the run outputs is granted on it (analysts, and the
+# Composer SA for BigQuery), so those principals see nothing of code/ or input/.
+resource "google_storage_managed_folder" "runs" {
+  bucket        = google_storage_bucket.data.name
+  name          = "runs/"
+  force_destroy = false
+}

@@ -190,19 +190,8 @@ variable "composer_sa_data_bucket_role" {
 
 # --- Analysts ----------------------------------------------------------------------------------
 
-variable "mentions_run_id" {
-  description = "Run whose mentions the BigQuery external table reads (gs://<data-bucket>/runs/<run_id>/mentions/). Empty: no table yet (BigQuery reads the Parquet schema at creation, so a run must exist). Re-apply with a newer run id to repoint."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.mentions_run_id == "" || can(regex("^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,127}$", var.mentions_run_id))
-    error_message = "mentions_run_id must be empty or a run id made of letters, digits and _ . : + - (no slashes)."
-  }
-}
-
 variable "analyst_members" {
-  description = "IAM principals (user:, group:, serviceAccount:, domain:) who may query the analytics dataset: BigQuery data viewer on the dataset, job user on the project, object viewer on the data bucket (external tables read GCS with the caller's identity)."
+  description = "IAM principals (user:, group:, serviceAccount:, domain:) who may query the analytics dataset: BigQuery data viewer on the dataset, job user on the project, object viewer on the runs/ managed folder of the data bucket (external tables read GCS with the caller's identity); nothing of code/ or input/."
   type        = list(string)
   default     = []
 
