@@ -13,13 +13,29 @@ locals {
     "severity>=ERROR",
   ])
 
-  # The Airflow scheduler logs "Marking run <DagRun ...> failed" when a DAG run ends failed.
+  # The lines the Airflow 3.1 scheduler logs when a run of the DAG ends failed (RE2 regexes;
+  # tests/dags/test_alert_log_lines.py matches them against the pinned Airflow's own messages):
+  #   DagRun.update_state, a task failed:   "Marking run <DagRun drug_mentions @ ...> failed"
+  #   DagRun.update_state, deadlock:        "Task deadlock (...); marking run <DagRun ...> failed"
+  #   SchedulerJobRunner, dagrun_timeout:   "Run <run_id> of drug_mentions has timed-out"
+  # (a timed-out run is set FAILED directly: no "Marking run" line).
+  dag_run_failed_patterns = [
+    "[Mm]arking run <DagRun ${local.dag_id} @ .*> failed",
+    "Run .* of ${local.dag_id} has timed-out",
+  ]
+  # Composer may write the scheduler's line as plain text or as a JSON payload's message.
+  dag_run_failed_matches = flatten([
+    for pattern in local.dag_run_failed_patterns : [
+      "textPayload=~\"${pattern}\"",
+      "jsonPayload.message=~\"${pattern}\"",
+    ]
+  ])
   dag_failure_filter = join(" AND ", [
     "resource.type=\"cloud_composer_environment\"",
     "resource.labels.location=\"${var.region}\"",
     "resource.labels.environment_name=\"${local.composer_environment_name}\"",
     "log_id(\"airflow-scheduler\")",
-    "textPayload=~\"Marking run .* failed\"",
+    "(${join(" OR ", local.dag_run_failed_matches)})",
   ])
 }
 
@@ -79,7 +95,7 @@ resource "google_monitoring_alert_policy" "dag_run_failed" {
   user_labels           = local.labels
 
   conditions {
-    display_name = "Airflow marked a DAG run failed in ${local.composer_environment_name}"
+    display_name = "A ${local.dag_id} run failed or timed out in ${local.composer_environment_name}"
     condition_matched_log {
       filter = local.dag_failure_filter
     }
@@ -94,6 +110,6 @@ resource "google_monitoring_alert_policy" "dag_run_failed" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "A DAG run failed in Composer environment ${local.composer_environment_name} (all retries exhausted). Open the Airflow UI (terraform output airflow_uri) for the failed task's log."
+    content   = "A ${local.dag_id} DAG run failed (a task failed after its retries) or hit its dagrun_timeout in Composer environment ${local.composer_environment_name}. Open the Airflow UI (terraform output airflow_uri) for the failed task's log; after a timeout, check that the run's batches stopped (their ttl ends them)."
   }
 }
