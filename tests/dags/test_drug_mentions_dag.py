@@ -326,3 +326,15 @@ def test_dag_folder_holds_every_module_the_dag_imports(dags_dir: Path) -> None:
 def test_only_the_dag_file_is_parsed(dags_dir: Path) -> None:
     bag = BundleDagBag(dag_folder=str(dags_dir), bundle_path=dags_dir)
     assert [Path(stat.file).name for stat in bag.dagbag_stats] == ["drug_mentions.py"]
+
+
+def test_dag_round_trips_through_serialization(dag: Any) -> None:
+    # The DAG processor stores the DAG serialized; the scheduler only sees that form.
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    back = SerializedDAG.from_dict(SerializedDAG.to_dict(dag))
+    assert sorted(back.task_ids) == sorted(dag.task_ids)
+    pipeline = back.get_task("run_pipeline")
+    assert pipeline.task_type == "DataprocCreateBatchAfterLeftoversOperator"
+    assert (pipeline.execution_timeout, pipeline.retries) == (timedelta(minutes=15), 2)
+    assert back.dagrun_timeout == timedelta(hours=12)
