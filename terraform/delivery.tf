@@ -36,7 +36,6 @@ locals {
   planner_permissions = [
     "bigquery.datasets.get",
     "bigquery.datasets.getIamPolicy",
-    "bigquery.tables.get",
     "composer.environments.get",
     "compute.firewalls.get",
     "compute.networks.get",
@@ -54,6 +53,8 @@ locals {
     "serviceusage.services.list",
     "storage.buckets.get",
     "storage.buckets.getIamPolicy",
+    "storage.managedFolders.get",
+    "storage.managedFolders.getIamPolicy",
   ]
 
   # The release apply plans with -refresh=false: it reads the project (data source) and updates

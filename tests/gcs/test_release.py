@@ -22,6 +22,8 @@ CODE = f"code/{__version__}/"
 ZIP = f"drug_mentions-{__version__}.zip"
 DIST_FILES = ["adhoc.py", "conf/gcp.toml", ZIP, "pipeline.py"]
 DAG_FILES = sorted(p.name for p in (REPO / "dags").glob("*.py"))
+# What deploy writes to the DAG folder: the DAG and its modules, .airflowignore, the batch sizing.
+DAG_FOLDER = sorted([*DAG_FILES, ".airflowignore", "drug_mentions_dataproc.toml"])
 
 
 @pytest.fixture
@@ -95,7 +97,7 @@ def test_release_deploys_the_built_package_and_dag_then_verifies(
         f"manifest: {dist}/release.json",
         f"preflight: gs://{bucket}/{CODE} is free for this build",
         f"code: 5 uploaded, 0 unchanged -> gs://{bucket}/{CODE}",
-        f"dags: {len(DAG_FILES)} uploaded, 0 unchanged -> gs://{composer_bucket}/dags/",
+        f"dags: {len(DAG_FOLDER)} uploaded, 0 unchanged -> gs://{composer_bucket}/dags/",
         f"verified: gs://{bucket}/{CODE} = {dist}/ (5 files)",
         f"verified: gs://{composer_bucket}/dags/ has {dags}",
     ]
@@ -108,7 +110,7 @@ def test_release_deploys_the_built_package_and_dag_then_verifies(
         assert data.blob(CODE + name).download_as_bytes() == (reference / name).read_bytes()
     manifest = json.loads(data.blob(CODE + "release.json").download_as_bytes())
     assert manifest == expected_manifest(reference)
-    assert set(snapshot(gcs, composer_bucket)) == {f"dags/{n}" for n in DAG_FILES}
+    assert set(snapshot(gcs, composer_bucket)) == {f"dags/{n}" for n in DAG_FOLDER}
     for name in DAG_FILES:
         remote = gcs.bucket(composer_bucket).blob(f"dags/{name}").download_as_bytes()
         assert remote == (REPO / "dags" / name).read_bytes()
@@ -125,7 +127,7 @@ def test_rerun_of_the_same_release_rewrites_nothing(
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[3:5] == [
         f"code: 0 uploaded, 5 unchanged -> gs://{bucket}/{CODE}",
-        f"dags: 0 uploaded, {len(DAG_FILES)} unchanged -> gs://{composer_bucket}/dags/",
+        f"dags: 0 uploaded, {len(DAG_FOLDER)} unchanged -> gs://{composer_bucket}/dags/",
     ]
     assert (snapshot(gcs, bucket), snapshot(gcs, composer_bucket)) == before  # same generations
 

@@ -222,7 +222,7 @@ def test_planner_is_read_only(resources: dict, local_values: dict) -> None:
     assert role["permissions"] == "${local.planner_permissions}"
     permissions = [text(p) for p in local_values["planner_permissions"]]
     assert permissions == sorted(set(permissions))
-    assert len(permissions) == 20
+    assert len(permissions) == 21
     for permission in permissions:
         assert re.fullmatch(r"[a-z]+\.[A-Za-z]+\.(get|list|getIamPolicy)", permission), permission
 
