@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from drug_mentions import extract
+from drug_mentions import clean, extract
 from drug_mentions.errors import InputError
+from drug_mentions.report import RowCounts
 
 DRUGS = "atccode,drug\nA1,ETHANOL\n"
 PUBMED = "id,title,date,journal\n1,t,2020-01-01,J\n"
@@ -208,9 +209,9 @@ def test_unreadable_json_files(spark, tmp_path):
         },
     )
     inputs = extract.discover(spark, str(folder), "auto")
-    # Persisted as in the runner: Spark refuses queries on only the CSV corrupt-record column.
-    records = extract.read_publications(spark, inputs).cache()
-    assert extract.unreadable_json_files(records, inputs) == [
+    raw = extract.read_publications(spark, inputs)
+    records = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
+    assert extract.unreadable_json_files(RowCounts.of(records), inputs) == [
         "pubmed_broken.json",
         "pubmed_junk.json",
     ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 
+import pytest
 from chispa import assert_df_equality
 from drug_mentions import merge
+from drug_mentions.errors import InputError
 
 SCHEMA = "source string, id string, title string, journal string, date_mention date"
 D1 = dt.date(2020, 5, 25)
@@ -15,7 +18,7 @@ D2 = dt.date(2020, 1, 1)
 
 def _merged(spark, rows):
     frame = spark.createDataFrame(rows, SCHEMA)
-    return merge.merge_duplicates(frame, max_rounds=10, surrogate_prefix="surrogate-")
+    return merge.merge_duplicates(frame, max_rounds=10, surrogate_prefix="surrogate-").publications
 
 
 def _surrogate(source, title, date):
@@ -71,3 +74,79 @@ def test_surrogate_id_is_deterministic_and_never_empty(spark):
     first = [row.id for row in _merged(spark, rows).collect()]
     second = [row.id for row in _merged(spark, list(reversed(rows * 2))).collect()]
     assert first == second == [_surrogate("pubmed", "Comparison of pressure", D2)]
+
+
+def _chain(name: str, length: int, order: list[int]) -> list[tuple]:
+    """``length`` records linked alternately by a shared id and a shared title and date:
+    record i has id number i // 2 and title number (i + 1) // 2, numbered by ``order``."""
+    return [
+        (
+            "pubmed",
+            f"{name}-id{order[i // 2]:04d}",
+            f"{name} title {order[(i + 1) // 2]:04d}",
+            f"J{i}",
+            D2,
+        )
+        for i in range(length)
+    ]
+
+
+@pytest.mark.parametrize("driver_max_edges", [merge.DRIVER_MAX_EDGES, 0], ids=["driver", "rounds"])
+def test_chains_of_2_to_1000_records_merge_into_one_publication(spark, driver_max_edges):
+    """Each chain is one publication (the smallest id, the smallest title), whatever the
+    order of its keys, on the driver or in rounds (all chains settle within 14 rounds:
+    about log2(1000))."""
+    lengths = [2, 3, 5, 10, 100, 1000]
+    shuffled = list(range(501))
+    random.Random(7).shuffle(shuffled)
+    orders = {
+        "up": list(range(501)),
+        "down": list(range(500, -1, -1)),
+        "mixed": shuffled,
+    }
+    rows = []
+    for length in lengths:
+        for kind, order in orders.items():
+            rows += _chain(f"{kind}{length}", length, order)
+    merged = merge.merge_duplicates(
+        spark.createDataFrame(rows, SCHEMA),
+        max_rounds=14,
+        surrogate_prefix="surrogate-",
+        driver_max_edges=driver_max_edges,
+    )
+    got = sorted((row.id, row.title, row.records) for row in merged.publications.collect())
+    expected = []
+    for length in lengths:
+        for kind, order in orders.items():
+            ids = sorted(order[i // 2] for i in range(length))
+            titles = sorted(order[(i + 1) // 2] for i in range(length))
+            name = f"{kind}{length}"
+            expected.append((f"{name}-id{ids[0]:04d}", f"{name} title {titles[0]:04d}", length))
+    assert got == sorted(expected)
+    assert merged.merged == {"pubmed": sum(lengths) * 3 - len(lengths) * 3}
+
+
+def test_a_merge_that_would_need_more_rounds_fails_instead_of_splitting(spark):
+    rows = _chain("c", 100, list(range(51)))
+    frame = spark.createDataFrame(rows, SCHEMA)
+    with pytest.raises(InputError, match=r"did not converge in 2 rounds \(max_merge_rounds\)"):
+        merge.merge_duplicates(
+            frame, max_rounds=2, surrogate_prefix="surrogate-", driver_max_edges=0
+        )
+
+
+def test_driver_labels_keep_the_smallest_node_of_each_component():
+    edges = [
+        ("s", "id:9", "td:b"),
+        ("s", "id:3", "td:b"),
+        ("s", "id:3", "td:a"),
+        ("t", "id:3", "td:z"),
+        ("s", "id:7", "td:q"),
+    ]
+    assert sorted(merge.driver_labels(edges)) == [
+        ("s", "id:9", "id:3"),
+        ("s", "td:a", "id:3"),
+        ("s", "td:b", "id:3"),
+        ("s", "td:q", "id:7"),
+        ("t", "td:z", "id:3"),
+    ]

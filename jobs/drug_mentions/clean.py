@@ -3,10 +3,17 @@
 All built-in Spark functions (no Python UDF): escape runs are decoded with ``unhex`` +
 ``is_valid_utf8`` + ``decode`` inside higher-order functions, Unicode NFC comes from ICU4J
 (bundled with Spark 4 for collations) through ``reflect``, dates are matched by shape and
-validated by Spark's strict parser.
+built with ``make_date`` after a range check.
+
+This is the hot path (every field of every record), so each rule has a cheap byte-level test
+for the common case (plain ASCII, nothing to change) and runs its regular expression only
+when that test fails: Java regexes decode the UTF-8 text and, for ``regexp_replace``, rebuild
+it, which cost several times the read of the record.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -22,14 +29,34 @@ DUPLICATE_DRUG = "duplicate_drug"
 _ESCAPE_RUN = r"(?:\\x[0-9A-Fa-f]{2})+"
 # After decoding: the backslash(es) of an escape the decoding itself produced.
 _CREATED_ESCAPE = r"\\+(?=x[0-9A-Fa-f]{2})"
-_NON_ASCII = r"[^\x00-\x7F]"
 # Any Unicode whitespace or separator (NBSP, ideographic space...) and control separators.
 _SPACES = r"[\s\p{Z}\u0085\u200B\uFEFF]+"
 
-_DAY_FIRST = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
-_ISO_DASH = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
-_ISO_SLASH = r"^(\d{4})/(\d{1,2})/(\d{1,2})$"
-_TEXTUAL = r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$"
+# The ASCII characters of _SPACES besides " " (Java's \s; \p{Z} has no other ASCII one).
+_ASCII_SPACES = ("\t", "\n", "\x0b", "\x0c", "\r")
+
+# Accepted date shapes: d/M/yyyy (day first), yyyy-M-d, yyyy/M/d, d Month yyyy.
+_DATE_SHAPE = r"^(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} [A-Za-z]+ \d{4})$"
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+
+def is_ascii(text: Column) -> Column:
+    """True when every character is ASCII (as many characters as UTF-8 bytes): a byte count,
+    no decoding."""
+    return F.length(text) == F.octet_length(text)
 
 
 def decode_escape_runs(text: Column) -> Column:
@@ -58,49 +85,124 @@ def nfc(text: Column) -> Column:
     composed = F.call_function(
         "reflect", F.lit("com.ibm.icu.text.Normalizer"), F.lit("compose"), text, F.lit(False)
     )
-    return F.when(text.rlike(_NON_ASCII), composed).otherwise(text)
+    return F.when(~is_ascii(text), composed).otherwise(text)  # NULL never reaches ICU
 
 
 def collapse_spaces(text: Column) -> Column:
-    """Trim and collapse every run of (Unicode) whitespace to one space; blank -> NULL."""
-    squeezed = F.trim(F.regexp_replace(text, _SPACES, " "))
+    """Trim and collapse every run of (Unicode) whitespace to one space; blank -> NULL.
+
+    Fast path: ASCII text with no tab or line break, no double space and no space at either
+    end is already collapsed (substring tests on the bytes, no regex)."""
+    already = is_ascii(text) & ~text.contains("  ") & ~text.startswith(" ") & ~text.endswith(" ")
+    for space in _ASCII_SPACES:
+        already = already & ~text.contains(space)
+    squeezed = F.when(already, text).otherwise(F.trim(F.regexp_replace(text, _SPACES, " ")))
     return F.when(squeezed != "", squeezed)
+
+
+Step = Callable[[Column], Column]
+
+
+def bind(value: Column, body: Step) -> Column:
+    """``body(value)`` with ``value`` computed once: ``body`` sees it as a lambda variable.
+
+    A rule with a fast path refers to its input several times; chaining rules by plain
+    composition would copy the inner expression into each reference (a tree that grows
+    exponentially with the depth). Binding keeps it linear, at the price of evaluating
+    ``body`` without code generation: fine for tests and the drug list, not for the hot path,
+    which applies the same steps one projection at a time (:func:`with_steps`)."""
+    return F.element_at(F.transform(F.array(value), body), 1)
+
+
+def chain(value: Column, steps: tuple[Step, ...]) -> Column:
+    """The steps applied in turn to ``value``, each result bound once (:func:`bind`)."""
+    out = steps[0](value)
+    for step in steps[1:]:
+        out = bind(out, step)
+    return out
+
+
+def with_steps(frame: DataFrame, targets: dict[str, tuple[str, tuple[Step, ...]]]) -> DataFrame:
+    """Add each ``target: (source column, steps)`` column, one projection per step.
+
+    Spark keeps a projection whose result the next one refers to more than once (it does
+    not inline non-trivial expressions), so each step's result is computed once per row in
+    generated code, however many times the next step reads it."""
+    frame = frame.withColumns({target: F.col(source) for target, (source, _) in targets.items()})
+    for depth in range(max(len(steps) for _, steps in targets.values())):
+        frame = frame.withColumns(
+            {
+                target: steps[depth](F.col(target))
+                for target, (_, steps) in targets.items()
+                if depth < len(steps)
+            }
+        )
+    return frame
+
+
+def _date_parts(text: Column) -> Column:
+    """Collapsed text of an accepted shape -> its three parts (strings); else NULL."""
+    shaped = F.when(text.rlike(_DATE_SHAPE), text)
+    return F.split(shaped, "[-/ ]")
+
+
+def _date_numbers(parts: Column) -> Column:
+    """[d, M, yyyy], [yyyy, M, d] or [d, Month, yyyy] -> [year, month, day] (ints or NULL)."""
+    first, middle, last = (F.element_at(parts, index) for index in (1, 2, 3))
+    year_first = F.length(first) == 4
+    month_names = F.array(*[F.lit(name) for name in _MONTHS])
+    month_name = F.array_position(month_names, F.lower(middle)).cast("int")
+    month = F.coalesce(middle.try_cast("int"), F.when(month_name > 0, month_name))
+    year = F.when(year_first, first).otherwise(last).try_cast("int")
+    day = F.when(year_first, last).otherwise(first).try_cast("int")
+    return F.array(year, month, day)
+
+
+def _date_of_numbers(numbers: Column) -> Column:
+    """[year, month, day] -> the date, or NULL when it does not exist (or is before year 1)."""
+    year, month, day = (F.element_at(numbers, index) for index in (1, 2, 3))
+    in_range = (year >= 1) & month.between(1, 12) & (day >= 1)
+    month_start = F.make_date(F.when(in_range, year), F.when(in_range, month), F.lit(1))
+    exists = in_range & (day <= F.dayofmonth(F.last_day(month_start)))
+    return F.make_date(F.when(exists, year), F.when(exists, month), F.when(exists, day))
+
+
+# Titles and journals: decode escape runs, NFC, trim and collapse whitespace.
+TEXT_STEPS: tuple[Step, ...] = (decode_escape_runs, nfc, collapse_spaces)
+# Ids are strings (JSON ints arrive as their decimal text); blank -> NULL.
+ID_STEPS: tuple[Step, ...] = (collapse_spaces,)
+# Dates: one anchored regex checks the shape (dd/MM/yyyy day first, yyyy-MM-dd, yyyy/MM/dd,
+# d MMMM yyyy with an English month in any case), then the three numbers are split off,
+# range-checked and put together with make_date: no date formatter, no exception.
+DATE_STEPS: tuple[Step, ...] = (collapse_spaces, _date_parts, _date_numbers, _date_of_numbers)
 
 
 def clean_text(text: Column) -> Column:
     """Titles and journals: decode escape runs, NFC, trim and collapse whitespace."""
-    return collapse_spaces(nfc(decode_escape_runs(text)))
+    return chain(text, TEXT_STEPS)
 
 
 def clean_id(raw_id: Column) -> Column:
     """Ids are strings (JSON ints arrive as their decimal text); blank -> NULL."""
-    return collapse_spaces(raw_id)
+    return chain(raw_id, ID_STEPS)
 
 
 def parse_date(raw: Column) -> Column:
     """ISO date from ``dd/MM/yyyy`` (day first), ``yyyy-MM-dd``, ``yyyy/MM/dd`` or
-    ``d MMMM yyyy`` (English month, any case); NULL for anything else or an impossible date.
-
-    The shape regex picks the one pattern Spark's strict parser tries, so a valid date costs
-    one parse and no exception (only impossible dates throw, inside ``try_to_timestamp``)."""
-    text = collapse_spaces(raw)
-    parsed = (
-        F.when(text.rlike(_DAY_FIRST), F.try_to_timestamp(text, F.lit("d/M/yyyy")))
-        .when(text.rlike(_ISO_DASH), F.try_to_timestamp(text, F.lit("yyyy-M-d")))
-        .when(text.rlike(_ISO_SLASH), F.try_to_timestamp(text, F.lit("yyyy/M/d")))
-        .when(text.rlike(_TEXTUAL), F.try_to_timestamp(text, F.lit("d MMMM yyyy")))
-    ).cast("date")
-    return F.when(F.year(parsed) >= 1, parsed)
+    ``d MMMM yyyy`` (English month, any case); NULL for anything else or an impossible date."""
+    return chain(raw, DATE_STEPS)
 
 
 def with_clean_fields(records: DataFrame) -> DataFrame:
     """Add ``id``, ``title``, ``journal``, ``date_mention`` (date) from the raw string fields."""
-    return records.select(
-        "*",
-        clean_id(F.col("raw_id")).alias("id"),
-        clean_text(F.col("raw_title")).alias("title"),
-        clean_text(F.col("raw_journal")).alias("journal"),
-        parse_date(F.col("raw_date")).alias("date_mention"),
+    return with_steps(
+        records,
+        {
+            "id": ("raw_id", ID_STEPS),
+            "title": ("raw_title", TEXT_STEPS),
+            "journal": ("raw_journal", TEXT_STEPS),
+            "date_mention": ("raw_date", DATE_STEPS),
+        },
     )
 
 
@@ -122,3 +224,25 @@ def is_usable() -> Column:
 def is_rejected() -> Column:
     """A record that goes to ``rejects/``: a reject reason, and not a blank line."""
     return F.col("reason").isNotNull() & ~F.col("blank")
+
+
+REJECT_COLUMNS = ("source", "file", "reason", "fields", "raw_line")
+
+
+def with_reject_fields(records: DataFrame, fields: dict[str, str]) -> DataFrame:
+    """Keep what ``rejects/`` needs, and only on rejected rows: ``fields`` (contract field name
+    -> raw string, from the ``fields`` raw columns) and ``raw_line``; both NULL elsewhere. The
+    raw columns are dropped, so a persisted copy holds the raw text of the rejects only."""
+    pairs = [part for name, raw in fields.items() for part in (F.lit(name), F.col(raw))]
+    rejected = is_rejected()
+    return records.withColumns(
+        {
+            "fields": F.when(rejected, F.create_map(*pairs)),
+            "raw_line": F.when(rejected, F.col("raw_line")),
+        }
+    ).drop(*fields.values())
+
+
+def rejects(records: DataFrame) -> DataFrame:
+    """The rows of ``rejects/``: rejected, non-blank rows as ``REJECT_COLUMNS``."""
+    return records.where(is_rejected()).select(*REJECT_COLUMNS)

@@ -20,7 +20,7 @@ class Settings:
     output: str = "output"
     json_format: str = "auto"
     write_output_json: bool = True
-    max_merge_rounds: int = 10
+    max_merge_rounds: int = 32
     surrogate_id_prefix: str = "surrogate-"
     graph: str = "output/output.json"
     mentions: str = "output/mentions"

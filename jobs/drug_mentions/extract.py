@@ -17,13 +17,18 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from drug_mentions.clean import MALFORMED_RECORD
 from drug_mentions.errors import InputError
 from drug_mentions.storage import FileInfo, HadoopFS
+
+if TYPE_CHECKING:
+    from drug_mentions.report import RowCounts
 
 log = logging.getLogger(__name__)
 
@@ -293,30 +298,20 @@ def read_publications(spark: SparkSession, inputs: Inputs) -> DataFrame:
     )
 
 
-def unreadable_json_files(records: DataFrame, inputs: Inputs) -> list[str]:
+def unreadable_json_files(counts: RowCounts, inputs: Inputs) -> list[str]:
     """JSON files from which no record could be read (contract: a fatal input error).
 
     A JSON Lines file needs at least one line that is a JSON object; an array file must
-    parse (``[]`` parses and simply holds no record).
+    parse (``[]`` parses and simply holds no record). ``counts`` are the rows per file and
+    reason of the publication records.
     """
     arrays = {f.name for f in inputs.pubmed_json_array}
-    names = arrays | {f.name for f in inputs.pubmed_json_lines}
-    if not names:
-        return []
-    usable = ~F.col("malformed") & ~F.col("blank")
-    per_file = (
-        records.where(F.col("file").isin(sorted(names)))
-        .groupBy("file")
-        .agg(
-            F.sum(usable.cast("int")).alias("usable"),
-            F.sum(F.col("malformed").cast("int")).alias("malformed"),
-        )
-    )
-    seen = {row.file: (row.usable, row.malformed) for row in per_file.collect()}
     bad = []
-    for name in sorted(names):
-        usable_rows, malformed_rows = seen.get(name, (0, 0))
-        empty_array = name in arrays and malformed_rows == 0
-        if usable_rows == 0 and not empty_array:
+    for name in sorted(arrays | {f.name for f in inputs.pubmed_json_lines}):
+        per_reason = counts.in_file(name)
+        malformed = per_reason[MALFORMED_RECORD]
+        readable = sum(per_reason.values()) - malformed
+        empty_array = name in arrays and malformed == 0
+        if readable == 0 and not empty_array:
             bad.append(name)
     return bad

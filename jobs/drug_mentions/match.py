@@ -13,7 +13,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from drug_mentions.clean import DUPLICATE_DRUG, MALFORMED_RECORD, MISSING_DRUG, clean_text
+from drug_mentions import clean
+from drug_mentions.clean import DUPLICATE_DRUG, MALFORMED_RECORD, MISSING_DRUG
 
 _NOT_WORD = r"[^\p{L}\p{N}]+"
 
@@ -24,21 +25,23 @@ def words(text: Column) -> Column:
     Words are found in the text as written, then upper-cased one by one: upper-casing first
     would add word breaks inside a word, as some letters upper-case to a letter plus a
     combining mark (``ǰ`` -> ``J̌``, ``ΐ`` -> ``Ϊ́``), so ``Xǰethanol`` would mention ETHANOL.
-    NULL text has no words (an empty array, never NULL)."""
-    split = F.filter(F.split(text, _NOT_WORD), lambda word: word != "")
-    return F.coalesce(F.transform(split, F.upper), F.array().cast("array<string>"))
+    NULL text has no words (an empty array, never NULL). ASCII text (the common case) cannot
+    gain a word break by upper-casing, so it is upper-cased whole and split once, without the
+    per-word lambda."""
+    ascii_words = F.array_remove(F.split(F.upper(text), _NOT_WORD), "")
+    other_words = F.transform(F.array_remove(F.split(text, _NOT_WORD), ""), F.upper)
+    found = F.when(clean.is_ascii(text), ascii_words).otherwise(other_words)
+    return F.coalesce(found, F.array().cast("array<string>"))
 
 
 def with_drug_fields(drugs: DataFrame) -> DataFrame:
     """Raw drug rows -> ``drug`` (trimmed, collapsed, upper-cased), ``atccode``, ``words``
     and ``reason`` (malformed, empty name, or a name already listed)."""
-    name = drugs.withColumn("_name", clean_text(F.col("raw_drug")))
+    texts = {"_name": ("raw_drug", clean.TEXT_STEPS), "atccode": ("raw_atccode", clean.TEXT_STEPS)}
+    name = clean.with_steps(drugs, texts)
     # Words of the name as written (as for titles), not of its upper-cased form.
     cleaned = name.select(
-        "*",
-        F.upper(F.col("_name")).alias("drug"),
-        clean_text(F.col("raw_atccode")).alias("atccode"),
-        words(F.col("_name")).alias("words"),
+        "*", F.upper(F.col("_name")).alias("drug"), words(F.col("_name")).alias("words")
     ).drop("_name")
     first_of_name = Window.partitionBy("drug").orderBy(
         F.col("atccode").asc_nulls_last(), F.col("file"), F.col("raw_atccode")

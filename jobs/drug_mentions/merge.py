@@ -1,105 +1,224 @@
 """Merge duplicate records of a source into one publication, and give id-less ones an id.
 
 Contract: two records of the same source are one publication when they share an id, or the
-same normalised title (case-insensitive) and date. That relation is transitive (A shares an
-id with B, B shares title and date with C), so records are grouped into connected
-components by label propagation over the two keys: every record starts with its own label
-(``id:<id>``, or ``td:<title>|<date>`` when it has no id) and repeatedly takes the smallest
-label among records sharing its id or its title and date. Ids sort before title keys, so a
-component ends up labelled by its smallest non-empty id; a component with no id at all gets
-a deterministic surrogate id, a hash of its title and date.
+same normalised title (case-insensitive) and date. The relation is transitive (A shares an id
+with B, B shares title and date with C), so publications are the connected components of a
+graph whose nodes are the keys (``id:<id>``, ``td:<title>|<date>``) and whose edges are the
+records that have an id (each joins its id to its title and date). A component is labelled by
+its smallest key: ids sort before title keys, so that is its smallest id, or, with no id at
+all, its title and date, hashed into a deterministic surrogate id.
 
-Each round is two window passes; real exports converge in one or two rounds, checked with a
-count; ``max_merge_rounds`` bounds pathological chains.
+Cost: nearly every record is a component of its own. One aggregation over two 64-bit hashes
+per record (no record text is shuffled) finds the few keys held by more than one record; the
+records holding none of them are final as they are. Only the others (duplicates and the rare
+hash collision, a few per cent) go through the exact graph, where
+:func:`connected_components` needs a number of rounds that grows with the logarithm of the
+longest chain, each round cut from the previous one's lineage.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
+
+from drug_mentions.errors import InputError
 
 log = logging.getLogger(__name__)
 
 _SEP = "\u0001"
+_ID_PREFIX = "id:"
+_TITLE_DATE_PREFIX = "td:"
+PUBLICATION_COLUMNS = ("source", "id", "title", "journal", "date_mention")
+# Up to this many candidate records with an id (graph edges), the candidates' graph is
+# collected and solved on the driver (a few hundred bytes per edge); above, in Spark rounds.
+DRIVER_MAX_EDGES = 250_000
 
 
-def _title_key() -> Column:
-    return F.lower(F.col("title"))
+@dataclass(frozen=True)
+class Merged:
+    """Publications (``PUBLICATION_COLUMNS`` + ``records``, how many input records each
+    merged) and, per source, how many records were merged into another one."""
+
+    publications: DataFrame
+    merged: dict[str, int]
 
 
-def with_initial_labels(records: DataFrame) -> DataFrame:
-    """Add ``_id_key`` (own id, else own title+date), ``_td_key`` and ``_label``."""
-    title_date = F.concat_ws(
-        _SEP, F.col("source"), _title_key(), F.col("date_mention").cast("string")
-    )
-    id_key = F.concat_ws(_SEP, F.col("source"), F.col("id"))
-    label = F.when(F.col("id").isNotNull(), F.concat(F.lit("id:"), F.col("id"))).otherwise(
-        F.concat(F.lit("td:"), _title_key(), F.lit(_SEP), F.col("date_mention").cast("string"))
-    )
-    with_keys = records.withColumns(
+def _title_date_text() -> Column:
+    return F.concat(F.lower(F.col("title")), F.lit(_SEP), F.col("date_mention").cast("string"))
+
+
+def _title_date_node() -> Column:
+    return F.concat(F.lit(_TITLE_DATE_PREFIX), _title_date_text())
+
+
+def _id_node() -> Column:
+    return F.concat(F.lit(_ID_PREFIX), F.col("id"))
+
+
+def surrogate_id(source: Column, title_date: Column, prefix: str) -> Column:
+    """Deterministic id of a publication without one: prefix + 16 hex digits of a SHA-256
+    of its source, title (lower-case) and date."""
+    digest = F.sha2(F.concat_ws(_SEP, source, title_date), 256)
+    return F.concat(F.lit(prefix), F.substring(digest, 1, 16))
+
+
+def _hash_keys(records: DataFrame) -> DataFrame:
+    """Adds ``_id_hash`` (the id's, else the title and date's) and ``_td_hash`` (64 bits)."""
+    td_hash = F.xxhash64(F.lit("td"), F.col("source"), _title_date_text())
+    id_hash = F.xxhash64(F.lit("id"), F.col("source"), F.col("id"))
+    return records.withColumns(
         {
-            "_td_key": title_date,
-            "_id_key": F.when(F.col("id").isNotNull(), id_key).otherwise(title_date),
+            "_id_hash": F.coalesce(F.when(F.col("id").isNotNull(), id_hash), td_hash),
+            "_td_hash": td_hash,
         }
     )
-    return with_keys.withColumn("_label", label)
 
 
-def propagate_labels_once(records: DataFrame) -> DataFrame:
-    """One round: the smallest label over the same id, then over the same title and date."""
-    by_id = Window.partitionBy("_id_key")
-    by_title_date = Window.partitionBy("_td_key")
-    step = records.withColumn("_label", F.min("_label").over(by_id))
-    return step.withColumn("_label", F.min("_label").over(by_title_date))
+def shared_hashes(keyed: DataFrame) -> DataFrame:
+    """``_hash`` values carried by more than one record (as id or as title and date)."""
+    id_hashes = keyed.where(F.col("id").isNotNull()).select(F.col("_id_hash").alias("_hash"))
+    all_hashes = id_hashes.unionByName(keyed.select(F.col("_td_hash").alias("_hash")))
+    return all_hashes.groupBy("_hash").count().where(F.col("count") > 1).select("_hash")
 
 
-def _propagate(
-    current: DataFrame, max_rounds: int, first_round: int, cached: list[DataFrame]
-) -> DataFrame:
-    """Rounds ``first_round``.. until no label moves. ``current`` is persisted; each round's
-    frame is persisted, the previous one released; the last one is left in ``cached``."""
-    for round_number in range(first_round, max_rounds + 1):
-        before = current.withColumn("_before", F.col("_label"))
-        following = propagate_labels_once(before).persist(StorageLevel.MEMORY_AND_DISK)
-        moved = following.where(F.col("_label") != F.col("_before")).count()
-        current.unpersist()
-        current = following.drop("_before")
-        log.info("merge round %d: %d record label(s) changed", round_number, moved)
-        if moved == 0:
-            break
-    else:
-        log.warning("merge stopped after %d rounds without converging", max_rounds)
-    cached.append(following)
-    return current
+def split_candidates(keyed: DataFrame, shared: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(records holding no shared hash: components of their own, the others)."""
+    by_id = shared.select(F.col("_hash").alias("_id_hash"), F.lit(True).alias("_by_id"))
+    by_td = shared.select(F.col("_hash").alias("_td_hash"), F.lit(True).alias("_by_td"))
+    flagged = keyed.join(by_id, on="_id_hash", how="left").join(by_td, on="_td_hash", how="left")
+    alone = F.col("_by_id").isNull() & F.col("_by_td").isNull()
+    columns = list(PUBLICATION_COLUMNS)
+    return flagged.where(alone).select(columns), flagged.where(~alone).select(columns)
 
 
-def label_components(records: DataFrame, max_rounds: int, cached: list[DataFrame]) -> DataFrame:
-    """Propagate labels until no record changes (or ``max_rounds``); adds ``_label``.
+def single_publications(records: DataFrame, surrogate_prefix: str) -> DataFrame:
+    """Records that share no key: each is a publication as it is (``records`` = 1)."""
+    own_id = F.coalesce(
+        F.col("id"), surrogate_id(F.col("source"), _title_date_text(), surrogate_prefix)
+    )
+    return records.select(
+        "source",
+        own_id.alias("id"),
+        "title",
+        "journal",
+        "date_mention",
+        F.lit(1).cast("long").alias("records"),
+    )
 
-    Round 1 runs on every record and also counts each record's id group and title+date
-    group (same windows, no extra sort). A record alone in both groups is a component of
-    its own: its label is final. Only the others (duplicates and their partners, a few per
-    cent) take part in the following rounds, so the convergence check no longer re-sorts
-    the whole input.
+
+def _checkpoint(frame: DataFrame) -> DataFrame:
+    """Materialise a small frame on disk and cut its lineage (plans stay the same size)."""
+    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
+
+
+def _undirected(pairs: DataFrame) -> DataFrame:
+    """``source, u, v`` both ways of each distinct pair ``source, a, b`` (no self-loops)."""
+    pairs = pairs.where(F.col("a") != F.col("b"))
+    canonical = pairs.select(
+        "source", F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")
+    ).distinct()
+    return canonical.select("source", F.col("a").alias("u"), F.col("b").alias("v")).unionByName(
+        canonical.select("source", F.col("b").alias("u"), F.col("a").alias("v"))
+    )
+
+
+def _large_star(edges: DataFrame) -> DataFrame:
+    """Every neighbour larger than u is linked to the smallest node of u's neighbourhood."""
+    around = Window.partitionBy("source", "u")
+    smallest = F.least(F.col("u"), F.min("v").over(around))
+    linked = edges.withColumn("_m", smallest).where(F.col("v") > F.col("u"))
+    return _undirected(linked.select("source", F.col("v").alias("a"), F.col("_m").alias("b")))
+
+
+def _small_star(edges: DataFrame) -> DataFrame:
+    """u and its smaller neighbours are linked to the smallest of them (each edge is seen
+    from its larger end only)."""
+    around = Window.partitionBy("source", "u")
+    smaller = edges.where(F.col("v") < F.col("u"))
+    linked = smaller.withColumn("_m", F.min("v").over(around))
+    neighbours = linked.select("source", F.col("v").alias("a"), F.col("_m").alias("b"))
+    itself = linked.select("source", F.col("u").alias("a"), F.col("_m").alias("b"))
+    return _undirected(neighbours.unionByName(itself))
+
+
+def connected_components(edges: DataFrame, nodes: DataFrame, max_rounds: int) -> DataFrame:
+    """``source, node, label``: the smallest node of each node's component.
+
+    ``edges`` has ``source, a, b`` (undirected), ``nodes`` has ``source, node`` (every node,
+    edges or not). Alternating large-star and small-star rounds (Kiveris et al., "Connected
+    Components in MapReduce and Beyond", 2014: the scheme GraphFrames uses) turn each
+    component into a star around its smallest node in a number of rounds that grows with the
+    logarithm of its size; each round is checkpointed, so plans and memory do not grow with
+    the rounds. Rounds stop when a round leaves the edges as they were; reaching
+    ``max_rounds`` first is an error, never a silently split publication.
     """
-    by_id = Window.partitionBy("_id_key")
-    by_title_date = Window.partitionBy("_td_key")
-    first = (
-        with_initial_labels(records)
-        .withColumn("_label", F.min("_label").over(by_id))
-        .withColumn("_n_id", F.count(F.lit(1)).over(by_id))
-        .withColumn("_label", F.min("_label").over(by_title_date))
-        .withColumn("_n_td", F.count(F.lit(1)).over(by_title_date))
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    cached.append(first)
-    alone = (F.col("_n_id") == 1) & (F.col("_n_td") == 1)
-    singles = first.where(alone).drop("_n_id", "_n_td")
-    grouped = first.where(~alone).drop("_n_id", "_n_td").persist(StorageLevel.MEMORY_AND_DISK)
-    log.info("merge round 1: %d record(s) share an id or a title and date", grouped.count())
-    return singles.unionByName(_propagate(grouped, max_rounds, 2, cached))
+    current = _checkpoint(_undirected(edges.select("source", "a", "b")))
+    for round_number in range(1, max_rounds + 1):
+        following = _checkpoint(_small_star(_large_star(current)))
+        added = following.join(current, on=["source", "u", "v"], how="left_anti").count()
+        removed = current.count() - (following.count() - added)
+        changed = added + removed
+        log.info("merge round %d: %d link(s) changed", round_number, changed)
+        current = following
+        if changed == 0:
+            centre = current.groupBy("source", "u").agg(F.min("v").alias("_centre"))
+            labels = nodes.distinct().join(
+                centre.withColumnRenamed("u", "node"), on=["source", "node"], how="left"
+            )
+            return labels.select(
+                "source", "node", F.least("node", F.coalesce("_centre", "node")).alias("label")
+            )
+    raise InputError(
+        f"merging duplicates did not converge in {max_rounds} rounds (max_merge_rounds); "
+        "raise it in the settings file"
+    )
+
+
+def driver_labels(edges: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """``(source, node, label)`` for every node of ``(source, a, b)`` edges whose component's
+    smallest node is not itself: union-find with the smaller root kept, on the driver."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(node: tuple[str, str]) -> tuple[str, str]:
+        root = node
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while node != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    for source, a, b in edges:
+        first, second = find((source, a)), find((source, b))
+        if first != second:
+            parent[max(first, second)] = min(first, second)
+    roots = ((node, find(node)) for node in list(parent))
+    return [(source, name, root[1]) for (source, name), root in roots if root[1] != name]
+
+
+def label_candidates(candidates: DataFrame, max_rounds: int, on_driver: bool) -> DataFrame:
+    """Candidate records with ``_label``: their component's smallest key. The graph is solved
+    on the driver (``on_driver``, a small graph: one job) or by :func:`connected_components`."""
+    with_nodes = candidates.withColumn("_td_node", _title_date_node())
+    has_id = with_nodes.where(F.col("id").isNotNull())
+    edges = has_id.select("source", _id_node().alias("a"), F.col("_td_node").alias("b"))
+    if on_driver:
+        found = driver_labels([tuple(row) for row in edges.distinct().collect()])
+        labels = candidates.sparkSession.createDataFrame(
+            found, "source string, node string, label string"
+        )
+    else:
+        nodes = with_nodes.select("source", F.col("_td_node").alias("node"))
+        labels = connected_components(edges, nodes, max_rounds)
+    by_title_date = labels.select(
+        "source", F.col("node").alias("_td_node"), F.col("label").alias("_found")
+    )
+    labelled = with_nodes.join(by_title_date, on=["source", "_td_node"], how="left")
+    return labelled.withColumn("_label", F.coalesce("_found", "_td_node"))
 
 
 def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
@@ -122,12 +241,9 @@ def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
         F.min("journal").alias("any_journal"),
         F.count(F.lit(1)).alias("records"),
     )
-    label_text = F.substring(F.col("_label"), 4, 1 << 30)
-    surrogate = F.concat(
-        F.lit(surrogate_prefix),
-        F.substring(F.sha2(F.concat_ws(_SEP, F.col("source"), label_text), 256), 1, 16),
-    )
-    publication_id = F.when(F.col("_label").startswith("id:"), label_text).otherwise(surrogate)
+    label_text = F.substring(F.col("_label"), len(_ID_PREFIX) + 1, 1 << 30)
+    surrogate = surrogate_id(F.col("source"), label_text, surrogate_prefix)
+    publication_id = F.when(F.col("_label").startswith(_ID_PREFIX), label_text).otherwise(surrogate)
     return merged.select(
         "source",
         publication_id.alias("id"),
@@ -138,14 +254,45 @@ def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
     )
 
 
-def merge_duplicates(records: DataFrame, max_rounds: int, surrogate_prefix: str) -> DataFrame:
-    """Usable records (no reject reason) -> publications with ``records`` merged into each.
+def _materialise(frame: DataFrame, **metrics: Column) -> tuple[DataFrame, dict[str, Any]]:
+    """:func:`_checkpoint` the frame; ``metrics`` (aggregates) are observed in the same job."""
+    observation = Observation()
+    observed = frame.observe(observation, *[value.alias(name) for name, value in metrics.items()])
+    return _checkpoint(observed), observation.get
 
-    The result is persisted and materialised, so the labelled records can be released."""
-    cached: list[DataFrame] = []
-    labelled = label_components(records, max_rounds, cached)
-    merged = merge_components(labelled, surrogate_prefix).persist(StorageLevel.MEMORY_AND_DISK)
-    merged.count()
-    for frame in cached:
-        frame.unpersist()
-    return merged
+
+def merge_duplicates(
+    records: DataFrame,
+    max_rounds: int,
+    surrogate_prefix: str,
+    driver_max_edges: int = DRIVER_MAX_EDGES,
+) -> Merged:
+    """Usable records (``PUBLICATION_COLUMNS``) -> publications, merged per the contract.
+
+    Runs the hash aggregation (one job) and, only when some key is shared, labels the
+    candidates: on the driver when they have at most ``driver_max_edges`` ids, else with
+    :func:`connected_components`. The publications frame stays lazy (the caller writes it):
+    the single records are read again from ``records``, the merged candidates from disk."""
+    keyed = _hash_keys(records.select(*PUBLICATION_COLUMNS))
+    shared, found = _materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
+    if found["shared"] == 0:
+        log.info("merge: no record shares an id or a title and date")
+        return Merged(single_publications(records, surrogate_prefix), {})
+    singles, candidates = split_candidates(keyed, shared)
+    candidates, found = _materialise(candidates, records=F.count(F.lit(1)), with_id=F.count("id"))
+    on_driver = found["with_id"] <= driver_max_edges
+    log.info(
+        "merge: %d candidate record(s) share a key (%d with an id): labelled %s",
+        found["records"],
+        found["with_id"],
+        "on the driver" if on_driver else "in rounds",
+    )
+    labelled = label_candidates(candidates, max_rounds, on_driver)
+    merged_candidates = _checkpoint(merge_components(labelled, surrogate_prefix))
+    per_source = merged_candidates.groupBy("source").agg(
+        F.sum("records").alias("records"), F.count(F.lit(1)).alias("publications")
+    )
+    merged = {row.source: int(row.records - row.publications) for row in per_source.collect()}
+    log.info("merge: records merged into another, per source: %s", merged)
+    publications = single_publications(singles, surrogate_prefix).unionByName(merged_candidates)
+    return Merged(publications, merged)

@@ -1,82 +1,158 @@
 """``run_report.json``: what came in, what was kept, rejected or merged, and what came out.
 
-Every count comes from one small aggregate (rows per file/reason/source), never from
-collecting records. The balance ``rows = kept + rejected + merged`` holds per source.
+Every count comes from small aggregates computed while the run's data passes through Spark
+anyway (rows per file and reason, merged records per source, edges per source and drug),
+never from collecting records. The balance ``rows = kept + rejected + merged`` holds per
+source.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
+from drug_mentions.extract import CLINICAL_TRIALS, PUBMED
 from drug_mentions.storage import FileInfo
 
 log = logging.getLogger(__name__)
+
+# (source, file, reason or None, blank line?) -> rows
+RowKey = tuple[str, str, str | None, bool]
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """Input rows per (source, file, reject reason, blank line). A row is *usable* when it
+    has no reason and is not blank, *rejected* when it has a reason and is not blank
+    (:func:`drug_mentions.clean.is_usable` / ``is_rejected``); blank lines are ignored."""
+
+    rows: Counter[RowKey] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, frame: DataFrame) -> RowCounts:
+        """Count ``frame`` (``source, file, reason, blank`` columns) in one aggregation."""
+        grouped = frame.groupBy("source", "file", "reason", "blank").count().collect()
+        return cls(Counter({(r.source, r.file, r.reason, r.blank): r["count"] for r in grouped}))
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[Any]) -> RowCounts:
+        """Count rows already on the driver (the drug list)."""
+        return cls(Counter((r.source, r.file, r.reason, r.blank) for r in rows))
+
+    def __add__(self, other: RowCounts) -> RowCounts:
+        return RowCounts(self.rows + other.rows)
+
+    def per_file(self, file: str, *, blank: bool) -> int:
+        """Records (``blank=False``) or ignored blank lines (``blank=True``) of ``file``."""
+        return sum(n for (_, name, _, b), n in self.rows.items() if (name, b) == (file, blank))
+
+    def rows_of(self, source: str) -> int:
+        return sum(n for (src, _, _, blank), n in self.rows.items() if src == source and not blank)
+
+    def usable(self, source: str) -> int:
+        return sum(
+            n
+            for (src, _, reason, blank), n in self.rows.items()
+            if src == source and reason is None and not blank
+        )
+
+    def rejected(self) -> dict[str, dict[str, int]]:
+        """``{source: {reason: n}}``, sorted."""
+        found: dict[str, Counter[str]] = {}
+        for (source, _, reason, blank), n in self.rows.items():
+            if reason is not None and not blank:
+                found.setdefault(source, Counter())[reason] += n
+        return {source: dict(sorted(found[source].items())) for source in sorted(found)}
+
+    def in_file(self, file: str) -> Counter[str | None]:
+        """Non-blank rows of ``file`` per reject reason (None: usable)."""
+        found: Counter[str | None] = Counter()
+        for (_, name, reason, blank), n in self.rows.items():
+            if name == file and not blank:
+                found[reason] += n
+        return found
+
+
+@dataclass(frozen=True)
+class EdgeCounts:
+    """Edges per source and the number of distinct drugs they mention."""
+
+    per_source: dict[str, int]
+    drugs_mentioned: int
+
+
+def observe_edges(mentions: DataFrame, observation: Observation) -> DataFrame:
+    """``mentions`` counted while it is written (no extra pass): read the counts with
+    :func:`edge_counts` once the write is done."""
+    per_source = [
+        F.count_if(F.col("source") == source).alias(source) for source in (PUBMED, CLINICAL_TRIALS)
+    ]
+    drugs = F.size(F.collect_set("drug")).alias("drugs_mentioned")  # at most the drug list
+    return mentions.observe(observation, *per_source, drugs)
+
+
+def edge_counts(observation: Observation) -> EdgeCounts:
+    """The counts :func:`observe_edges` collected."""
+    seen = observation.get
+    return EdgeCounts({s: seen[s] for s in (PUBMED, CLINICAL_TRIALS)}, seen["drugs_mentioned"])
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """Everything the report states about a run, besides its id, paths and timing."""
+
+    sources: tuple[str, ...]
+    files: list[FileInfo]
+    source_of: dict[str, str]
+    rows: RowCounts
+    merged: dict[str, int]
+    edges: EdgeCounts
+
+
+def build(facts: RunFacts) -> dict[str, Any]:
+    """The report's counts: ``files``, ``sources``, ``rejects_total``, ``edges``,
+    ``drugs_mentioned``."""
+    files = [
+        {
+            "file": info.name,
+            "bytes": info.size,
+            "rows": facts.rows.per_file(info.name, blank=False),
+            "blank_lines_ignored": facts.rows.per_file(info.name, blank=True),
+            "source": facts.source_of[info.name],
+        }
+        for info in sorted(facts.files, key=lambda f: f.name)
+    ]
+    rejected = facts.rows.rejected()
+    sources = {}
+    for source in facts.sources:
+        merged = facts.merged.get(source, 0)
+        sources[source] = {
+            "rows": facts.rows.rows_of(source),
+            "kept": facts.rows.usable(source) - merged,
+            "rejected": sum(rejected.get(source, {}).values()),
+            "rejected_by_reason": rejected.get(source, {}),
+            "merged_duplicates": merged,
+        }
+    edges = {source: facts.edges.per_source.get(source, 0) for source in (PUBMED, CLINICAL_TRIALS)}
+    return {
+        "files": files,
+        "sources": sources,
+        "rejects_total": sum(s["rejected"] for s in sources.values()),
+        "edges": {**edges, "total": sum(facts.edges.per_source.values())},
+        "drugs_mentioned": facts.edges.drugs_mentioned,
+    }
 
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as pretty, key-sorted UTF-8 JSON text."""
     return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def file_counts(records: DataFrame, files: list[FileInfo]) -> list[dict[str, Any]]:
-    """Records and ignored blank lines per input file (files with no row count 0)."""
-    rows = (
-        records.groupBy("source", "file")
-        .agg(
-            F.sum((~F.col("blank")).cast("int")).alias("rows"),
-            F.sum(F.col("blank").cast("int")).alias("blank_lines"),
-        )
-        .collect()
-    )
-    by_file = {row.file: row for row in rows}
-    out = []
-    for info in sorted(files, key=lambda f: f.name):
-        row = by_file.get(info.name)
-        out.append(
-            {
-                "file": info.name,
-                "bytes": info.size,
-                "rows": int(row.rows) if row else 0,
-                "blank_lines_ignored": int(row.blank_lines) if row else 0,
-            }
-        )
-    return out
-
-
-def reason_counts(rejected: DataFrame) -> dict[str, dict[str, int]]:
-    """``{source: {reason: n}}`` for rejected records."""
-    counts: dict[str, dict[str, int]] = {}
-    for row in rejected.groupBy("source", "reason").count().collect():
-        counts.setdefault(row.source, {})[row.reason] = int(row["count"])
-    return {source: dict(sorted(reasons.items())) for source, reasons in sorted(counts.items())}
-
-
-def source_summary(
-    sources: list[str],
-    input_rows: dict[str, int],
-    rejects: dict[str, dict[str, int]],
-    kept: dict[str, int],
-) -> dict[str, dict[str, Any]]:
-    """Per source: rows, kept, rejected (by reason), merged, and whether they balance."""
-    summary = {}
-    for source in sources:
-        rows = input_rows.get(source, 0)
-        rejected = sum(rejects.get(source, {}).values())
-        kept_rows = kept.get(source, 0)
-        merged = rows - rejected - kept_rows
-        summary[source] = {
-            "rows": rows,
-            "kept": kept_rows,
-            "rejected": rejected,
-            "rejected_by_reason": rejects.get(source, {}),
-            "merged_duplicates": merged,
-        }
-    return summary
 
 
 def log_summary(report: dict[str, Any]) -> None:

@@ -2,6 +2,11 @@
 
 All input checks that can fail the run (folder, files, headers, unreadable JSON, empty drug
 list) happen before the first byte is written, so a bad input leaves no trace.
+
+Passes over the data: the publication records are read and cleaned once, into a narrow copy
+on disk (``DISK_ONLY``: memory does not grow with the input) whose first pass also counts
+rows per file and reason. ``rejects/``, the merge's key aggregation and the ``mentions/``
+write read that copy; ``output.json`` and the edge counts read the written ``mentions/``.
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ import logging
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, Observation, SparkSession
 
 from drug_mentions import __version__, clean, extract, graph, layout, load, match, merge, report
 from drug_mentions.config import Settings
@@ -24,7 +29,22 @@ from drug_mentions.storage import qualified
 
 log = logging.getLogger(__name__)
 
-REJECT_COLUMNS = ("source", "file", "reason", "fields", "raw_line")
+DRUG_FIELDS = {"atccode": "raw_atccode", "drug": "raw_drug"}
+PUBLICATION_FIELDS = {
+    "id": "raw_id",
+    "title": "raw_title",
+    "date": "raw_date",
+    "journal": "raw_journal",
+}
+RECORD_COLUMNS = (
+    "source",
+    "file",
+    "reason",
+    "blank",
+    *merge.PUBLICATION_COLUMNS[1:],
+    "fields",
+    "raw_line",
+)
 
 
 def new_run_id() -> str:
@@ -32,112 +52,118 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dt%H%M%Sz")
 
 
-def _rejects(frame: DataFrame, fields: dict[str, str]) -> DataFrame:
-    """Rejected, non-blank rows as ``source, file, reason, fields (raw strings), raw_line``."""
-    as_map = F.create_map(*[x for name, raw in fields.items() for x in (F.lit(name), F.col(raw))])
-    rejected = frame.where(clean.is_rejected())
-    return rejected.select("source", "file", "reason", as_map.alias("fields"), "raw_line")
+@dataclass(frozen=True)
+class Cleaned:
+    """The checked inputs of a run, cleaned.
+
+    ``drugs``: every drug row (a small frame built from rows on the driver) with ``reason``,
+    ``fields`` and ``raw_line``; ``kept_drugs``: the usable ones. ``records``: every
+    publication record as ``RECORD_COLUMNS``, persisted on disk (release with
+    :meth:`release`). ``counts``: rows per source, file, reason and blank line, drugs included.
+    """
+
+    inputs: extract.Inputs
+    drugs: DataFrame
+    kept_drugs: DataFrame
+    records: DataFrame
+    counts: report.RowCounts
+
+    def release(self) -> None:
+        self.records.unpersist()
 
 
-def _count_by(frame: DataFrame, column: str) -> dict[str, int]:
-    return {row[column]: int(row["count"]) for row in frame.groupBy(column).count().collect()}
-
-
-def _cache(frame: DataFrame, cached: list[DataFrame]) -> DataFrame:
-    """Persist a frame reused by several actions; remember it to release it after the run."""
-    cached.append(frame.persist(StorageLevel.MEMORY_AND_DISK))
-    return frame
-
-
-def read_and_clean(spark: SparkSession, settings: Settings, cached: list[DataFrame]) -> tuple:
-    """Checked inputs, cleaned drug rows and cleaned publication records (both persisted)."""
+def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
+    """Discover, read, clean and count the inputs; raise :class:`InputError` on bad input."""
     inputs = extract.discover(spark, settings.input, settings.json_format)
     drug_rows = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
-    drugs = _cache(match.with_drug_fields(drug_rows), cached)
-    raw = extract.read_publications(spark, inputs)
-    records = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
-    records = _cache(records, cached)
-
-    unreadable = extract.unreadable_json_files(records, inputs)
-    if unreadable:
-        raise InputError(f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)")
-    kept_drugs = drugs.where(clean.is_usable())
-    if kept_drugs.isEmpty():
+    drug_frame = clean.with_reject_fields(match.with_drug_fields(drug_rows), DRUG_FIELDS)
+    collected = drug_frame.collect()  # the drug list is small: it is broadcast to every task
+    drugs = spark.createDataFrame(collected, drug_frame.schema)
+    drug_counts = report.RowCounts.of_rows(collected)
+    if drug_counts.usable(extract.DRUGS) == 0:
         names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
         raise InputError(f"{names}: no usable drug row (empty drug list)")
-    return inputs, drugs, kept_drugs, records
+
+    raw = extract.read_publications(spark, inputs)
+    cleaned = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
+    narrow = clean.with_reject_fields(cleaned, PUBLICATION_FIELDS).select(*RECORD_COLUMNS)
+    records = narrow.persist(StorageLevel.DISK_ONLY)
+    try:
+        counts = report.RowCounts.of(records)  # the pass that reads, cleans and persists
+        unreadable = extract.unreadable_json_files(counts, inputs)
+        if unreadable:
+            raise InputError(
+                f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)"
+            )
+    except BaseException:
+        records.unpersist()
+        raise
+    kept_drugs = drugs.where(clean.is_usable())
+    return Cleaned(inputs, drugs, kept_drugs, records, counts + drug_counts)
 
 
 def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> dict[str, Any]:
     """Run the pipeline; return the run report. Raises :class:`InputError` on bad input."""
-    cached: list[DataFrame] = []
-    try:
-        return _run(spark, settings, run_id, cached)
-    finally:
-        for frame in cached:
-            frame.unpersist()
-
-
-def _run(spark: SparkSession, settings: Settings, run_id: str | None, cached: list) -> dict:
     started = time.time()
     run_id = run_id or new_run_id()
     log.info(
         "drug_mentions %s run %s: %s -> %s", __version__, run_id, settings.input, settings.output
     )
-    inputs, drugs, kept_drugs, records = read_and_clean(spark, settings, cached)
-
-    publisher = load.Publisher(spark, settings.output, run_id)
-    publisher.begin()
+    cleaned = read_and_clean(spark, settings)
     try:
-        rejects = _rejects(drugs, {"atccode": "raw_atccode", "drug": "raw_drug"}).unionByName(
-            _rejects(
-                records,
-                {
-                    "id": "raw_id",
-                    "title": "raw_title",
-                    "date": "raw_date",
-                    "journal": "raw_journal",
-                },
+        publisher = load.Publisher(spark, settings.output, run_id)
+        publisher.begin()
+        try:
+            summary = _write(spark, settings, publisher, cleaned)
+            summary.update(
+                run_id=run_id,
+                version=__version__,
+                input=settings.input,
+                output=settings.output,
+                started_at=datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+                finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                duration_seconds=round(time.time() - started, 3),
             )
-        )
-        load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR)))
-
-        # Only what the merge reads: the raw_* copies, raw_line and flags would otherwise be
-        # carried (and cached) through every merge round.
-        usable = records.where(clean.is_usable()).select(
-            "source", "id", "title", "journal", "date_mention"
-        )
-        publications = _cache(
-            merge.merge_duplicates(usable, settings.max_merge_rounds, settings.surrogate_id_prefix),
-            cached,
-        )
-        keys = match.drug_keys(kept_drugs)
-        mentions = _cache(match.match_mentions(publications, keys), cached)
-        load.write_parquet_edges(mentions, qualified(publisher.path(layout.MENTIONS_DIR)))
-
-        edges = _count_by(mentions, "source")
-        log.info("matched %d edges %s", sum(edges.values()), edges)
-        written_drugs = None
-        if settings.write_output_json:
-            written_drugs = _write_output_json(publisher, mentions, kept_drugs)
-
-        summary = _report(inputs, drugs, kept_drugs, records, publications, mentions, edges)
-        summary.update(
-            run_id=run_id,
-            version=__version__,
-            input=settings.input,
-            output=settings.output,
-            started_at=datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            duration_seconds=round(time.time() - started, 3),
-            output_json={"written": written_drugs is not None, "drugs": written_drugs},
-        )
-        publisher.write_text(layout.RUN_REPORT, report.to_json(summary))
-        publisher.commit(summary)
-    except BaseException:
-        publisher.abort()
-        raise
+            publisher.write_text(layout.RUN_REPORT, report.to_json(summary))
+            publisher.commit(summary)
+        except BaseException:
+            publisher.abort()
+            raise
+    finally:
+        cleaned.release()
     report.log_summary(summary)
+    return summary
+
+
+def _write(
+    spark: SparkSession, settings: Settings, publisher: load.Publisher, cleaned: Cleaned
+) -> dict[str, Any]:
+    """Write rejects/, mentions/ and output.json; return the report's counts."""
+    rejects = clean.rejects(cleaned.drugs).unionByName(clean.rejects(cleaned.records))
+    load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR)))
+
+    usable = cleaned.records.where(clean.is_usable())
+    merged = merge.merge_duplicates(usable, settings.max_merge_rounds, settings.surrogate_id_prefix)
+    mentions = match.match_mentions(merged.publications, match.drug_keys(cleaned.kept_drugs))
+    mentions_path = qualified(publisher.path(layout.MENTIONS_DIR))
+    counted = Observation("edges")
+    load.write_parquet_edges(report.observe_edges(mentions, counted), mentions_path)
+    edges = report.edge_counts(counted)
+    log.info("matched %d edges %s", sum(edges.per_source.values()), edges.per_source)
+    drugs_in_json = None
+    if settings.write_output_json:
+        written = spark.read.schema(mentions.schema).parquet(mentions_path)
+        drugs_in_json = _write_output_json(publisher, written, cleaned.kept_drugs)
+    facts = report.RunFacts(
+        sources=(extract.DRUGS, extract.PUBMED, extract.CLINICAL_TRIALS),
+        files=cleaned.inputs.all_files(),
+        source_of=cleaned.inputs.source_of(),
+        rows=cleaned.counts,
+        merged=merged.merged,
+        edges=edges,
+    )
+    summary = report.build(facts)
+    summary["output_json"] = {"written": drugs_in_json is not None, "drugs": drugs_in_json}
     return summary
 
 
@@ -155,35 +181,3 @@ def _write_output_json(publisher: load.Publisher, mentions: DataFrame, drugs: Da
             publisher.fs.copy_from_local(local, target)
     log.info("wrote %s (%d drugs)", layout.OUTPUT_JSON, count)
     return count
-
-
-def _report(inputs, drugs, kept_drugs, records, publications, mentions, edges) -> dict[str, Any]:
-    presence = drugs.select("source", "file", "blank").unionByName(
-        records.select("source", "file", "blank")
-    )
-    files = report.file_counts(presence, inputs.all_files())
-    sources = [extract.DRUGS, extract.PUBMED, extract.CLINICAL_TRIALS]
-    by_name = inputs.source_of()
-    rows: dict[str, int] = {}
-    for entry in files:
-        entry["source"] = by_name[entry["file"]]
-        rows[entry["source"]] = rows.get(entry["source"], 0) + entry["rows"]
-    reasons = report.reason_counts(
-        drugs.select("source", "reason", "blank")
-        .unionByName(records.select("source", "reason", "blank"))
-        .where(clean.is_rejected())
-    )
-    kept = _count_by(publications, "source")
-    kept[extract.DRUGS] = kept_drugs.count()
-    summary = report.source_summary(sources, rows, reasons, kept)
-    return {
-        "files": files,
-        "sources": summary,
-        "rejects_total": sum(s["rejected"] for s in summary.values()),
-        "edges": {
-            extract.PUBMED: edges.get(extract.PUBMED, 0),
-            extract.CLINICAL_TRIALS: edges.get(extract.CLINICAL_TRIALS, 0),
-            "total": sum(edges.values()),
-        },
-        "drugs_mentioned": mentions.select("drug").distinct().count(),
-    }
