@@ -25,37 +25,45 @@ VENV_BIN = os.path.dirname(sys.executable)
 log = logging.getLogger("bench")
 
 
-def command(method: str, data: str, out: str, args) -> list[str]:
-    spark = [
-        os.path.join(VENV_BIN, "spark-submit"),
-        "--properties-file",
-        os.path.join(REPO, "conf", "spark-local.conf"),
-        "--conf",
-        "spark.ui.enabled=false",
-    ]
+PROFILES = ("tuned", "defaults")
+SCRIPTS = {"floor": "scan_floor.py", "naive": "naive.py", "count": "count_rows.py"}
+
+
+def command(method: str, data: str, out: str, args, profile: str, event_log: str) -> list[str]:
+    """spark-submit for one run. ``tuned``: ``--properties-file conf/spark-local.conf``;
+    ``defaults``: no properties file, Spark's own defaults (local[*], 1 GB heap, 200 shuffle
+    partitions), as a user running plain ``spark-submit jobs/pipeline.py`` gets."""
+    spark = [os.path.join(VENV_BIN, "spark-submit")]
+    if profile == "tuned":
+        spark += ["--properties-file", os.path.join(REPO, "conf", "spark-local.conf")]
+    spark += ["--conf", "spark.ui.enabled=false"]
     for pair in getattr(args, "spark_conf", []):
         spark += ["--conf", pair]
-    if args.event_logs:
-        logs = os.path.join(args.work, "eventlogs")
-        os.makedirs(logs, exist_ok=True)
-        spark += [
-            "--conf",
-            "spark.eventLog.enabled=true",
-            "--conf",
-            f"spark.eventLog.dir=file://{logs}",
-        ]
-    io = ["--input", data, "--output", out]
-    if method == "floor":
-        return [*spark, os.path.join(HERE, "scan_floor.py"), *io]
-    if method == "naive":
-        return [*spark, os.path.join(HERE, "naive.py"), *io]
-    pipeline = [
-        os.path.join(args.jobs_dir, "pipeline.py"),
+    os.makedirs(event_log, exist_ok=True)
+    spark += [
         "--conf",
-        os.path.join(REPO, "conf", "local.toml"),
+        "spark.eventLog.enabled=true",
+        "--conf",
+        f"spark.eventLog.dir=file://{os.path.abspath(event_log)}",
     ]
+    io = ["--input", data, "--output", out]
+    if method in SCRIPTS:
+        return [*spark, os.path.join(HERE, SCRIPTS[method]), *io]
+    pipeline = [os.path.join(args.jobs_dir, "pipeline.py")]
+    if profile == "tuned":
+        pipeline += ["--conf", os.path.join(REPO, "conf", "local.toml")]
     extra = ["--no-output-json"] if method == "pipeline_no_json" else []
     return [*spark, *pipeline, *io, "--run-id", "bench", *extra]
+
+
+def spark_jobs(event_log: str) -> int | str:
+    """Spark jobs the run started (``SparkListenerJobStart`` in its event log)."""
+    import eventlog
+
+    logs = [os.path.join(event_log, name) for name in os.listdir(event_log)]
+    if len(logs) != 1:
+        return ""
+    return sum(1 for event in eventlog.events(logs[0]) if event["Event"] == "SparkListenerJobStart")
 
 
 def snapshot_jobs(repo: str, work: str, commit: str) -> str:
@@ -99,11 +107,14 @@ def _rss(proc: psutil.Process, script: str, cpu: dict[int, float]) -> tuple[int,
     return tree, jvm, driver
 
 
-def run_method(method: str, data: str, out: str, args) -> dict:
-    """Run one method; return wall time, in-job time, peak RSS per role, load, status."""
+def run_method(method: str, data: str, out: str, args, profile: str) -> dict:
+    """Run one method; return wall time, in-job time, CPU seconds, Spark jobs, peak RSS per
+    role, load, status."""
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    cmd = command(method, data, out, args)
+    event_log = out.rstrip("/") + ".eventlog"
+    shutil.rmtree(event_log, ignore_errors=True)
+    cmd = command(method, data, out, args, profile, event_log)
     script = os.path.basename(next(arg for arg in cmd if arg.endswith(".py")))
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = sys.executable
@@ -152,6 +163,7 @@ def run_method(method: str, data: str, out: str, args) -> dict:
         "load1_max": round(load_max, 2),
         "status": status,
         "cpu_s": round(sum(cpu.values()), 1),
+        "spark_jobs": spark_jobs(event_log) if status == "ok" else "",
     }
 
 
@@ -208,76 +220,63 @@ def machine_info(repo: str) -> dict:
         "spark_local_conf": spark_conf,
         "load_average_start": list(os.getloadavg()),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "note": "machine shared with other engineers' test runs: see load1_* per row",
+        "note": "load1 per row: the 1-minute load average at the start and its maximum",
     }
 
 
-def plot(csv_path: str, png_path: str) -> None:
-    """Wall time and CPU seconds vs titles, log-log, one line per (method, drugs).
-
-    A ``_rerun`` row replaces the earlier row of the same method and size (the latest
-    measurement is drawn; results.csv keeps both)."""
-    import csv
-
+def plot(rows: list[dict], png_path: str) -> None:
+    """Pipeline / floor ratio (wall and CPU) vs titles, one line per method and profile."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    lines: dict[tuple[str, int], dict[int, dict]] = {}
-    with open(csv_path, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["status"] == "ok":
-                key = (row["method"].removesuffix("_rerun"), int(row["drugs"]))
-                lines.setdefault(key, {})[int(row["titles"])] = row
-    methods = sorted({method for method, _ in lines})
-    colours = {m: f"C{i}" for i, m in enumerate(methods)}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    for ax, column, label in (
-        (axes[0], "wall_s", "wall time, s (incl. JVM start)"),
-        (axes[1], "cpu_s", "CPU seconds (process tree)"),
-    ):
-        for (method, drugs), by_n in sorted(lines.items()):
-            points = sorted((n, float(r[column])) for n, r in by_n.items() if r.get(column))
-            if points:
-                style = "-" if drugs >= 10_000 else "--"
-                ax.plot(
-                    *zip(*points, strict=True),
-                    style,
-                    marker="o",
-                    color=colours[method],
-                    label=f"{method}, D={drugs:,}",
-                )
+    lines: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
+    for row in rows:
+        if row.get("wall_ratio") not in ("", None) and row["method"].startswith("pipeline"):
+            key = (row["method"], row["profile"])
+            lines.setdefault(key, []).append(
+                (int(row["titles"]), float(row["wall_ratio"]), float(row["cpu_ratio"]))
+            )
+    for index, ((method, profile), points) in enumerate(sorted(lines.items())):
+        points.sort()
+        style = "-" if profile == "tuned" else "--"
+        for ax, column in ((axes[0], 1), (axes[1], 2)):
+            ax.plot(
+                [p[0] for p in points],
+                [p[column] for p in points],
+                style,
+                marker="o",
+                color=f"C{index // 2}",
+                label=f"{method}, {profile}",
+            )
+    for ax, what in ((axes[0], "wall time"), (axes[1], "CPU seconds")):
+        ax.axhline(2.0, color="grey", linewidth=0.8)
         ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("titles (PubMed + clinical trials)")
-        ax.set_ylabel(label)
+        ax.set_xlabel("titles (PubMed + clinical trials); leftmost: the sample data")
+        ax.set_ylabel(f"{what}: pipeline / reference")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.suptitle("drug-mention graph, 2 shared vCPUs, local[*] (see load in results.csv)")
+    fig.suptitle("pipeline / scan floor (sample: / read-and-count), same session; grey: 2x")
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)
 
 
-def markdown_table(csv_path: str) -> str:
-    """results.csv as a Markdown table (results.md; docs/benchmarks.md quotes the current rows)."""
-    import csv
-
-    with open(csv_path, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+def markdown_table(rows: list[dict]) -> str:
+    """The runs as a Markdown table (results.md; docs/benchmarks.md quotes it)."""
     head = (
-        "| method | titles | drugs | input MB | wall s | in-job s | titles/s | peak RSS tree / "
-        "JVM / py driver MB | load1 start-max | CPU s | edges | check |"
+        "| profile | titles | drugs | method | wall s | CPU s | wall / ref | CPU / ref | "
+        "Spark jobs | peak RSS JVM / py MB | load1 start-max | edges | check |"
     )
-    lines = [head, "|" + "---|" * 12]
+    lines = [head, "|" + "---|" * 13]
     for r in rows:
-        if r["status"] != "ok":
-            r["check"] = r["status"]
+        check = r["status"] if r["status"] != "ok" else r.get("check", "")
         lines.append(
-            f"| {r['method']} | {int(r['titles']):,} | {int(r['drugs']):,} | {r['input_mb']} | "
-            f"{r['wall_s']} | {r['job_s']} | {r['titles_per_s']} | {r['peak_rss_tree_mb']} / "
-            f"{r['peak_rss_jvm_mb']} / {r['peak_rss_pydriver_mb']} | {r['load1_start']}-"
-            f"{r['load1_max']} | {r.get('cpu_s') or ''} | {r['edges']} | {r['check']} |"
+            f"| {r['profile']} | {r['size']} | {r['drugs']} | {r['method']} | {r['wall_s']} | "
+            f"{r['cpu_s']} | {r.get('wall_ratio', '')} | {r.get('cpu_ratio', '')} | "
+            f"{r['spark_jobs']} | {r['peak_rss_jvm_mb']} / {r['peak_rss_pydriver_mb']} | "
+            f"{r['load1_start']}-{r['load1_max']} | {r.get('edges', '')} | {check} |"
         )
     return "\n".join(lines) + "\n"

@@ -29,12 +29,13 @@ from pyspark.sql import functions as F
 
 def naive_edges(spark: SparkSession, input_dir: str) -> DataFrame:
     """Edges ``drug, atccode, source, id, title, journal, date_mention`` by cross join + rlike."""
-    cached: list[DataFrame] = []  # released when the Spark application ends
-    _, _, kept_drugs, records = runner.read_and_clean(spark, Settings(input=input_dir), cached)
-    usable = records.where(clean.is_usable()).select(
-        "source", "id", "title", "journal", "date_mention"
-    )
-    publications = merge.merge_duplicates(usable, 10, "surrogate-")
+    cleaned = runner.read_and_clean(spark, Settings(input=input_dir))  # released at the end
+    usable = cleaned.records.where(clean.is_usable())
+    settings = Settings()
+    publications = merge.merge_duplicates(
+        usable, settings.max_merge_rounds, settings.surrogate_id_prefix
+    ).publications
+    kept_drugs = cleaned.kept_drugs
 
     pattern = F.concat(F.lit("(?i)\\b\\Q"), F.col("drug"), F.lit("\\E\\b"))
     patterns = kept_drugs.select("drug", "atccode", pattern.alias("pattern"))

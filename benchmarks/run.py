@@ -1,15 +1,20 @@
-"""Benchmark runner: pipeline vs scan floor vs naive baseline, on the same generated files.
+"""Benchmark runner: the pipeline against its reference, on the same files, in the same session.
 
-    .venv/bin/python benchmarks/run.py --quick          # smoke: N=2k, D=50 (< 3 min)
-    .venv/bin/python benchmarks/run.py                  # N in 10k..3M, D in 1k, 10k
+    .venv/bin/python benchmarks/run.py --quick     # smoke: sample + 2k titles (< 5 min)
+    .venv/bin/python benchmarks/run.py             # sample, 10k, 100k, 1M, 3M titles
 
-For each size it generates inputs (``benchmarks/work/data-<N>-<D>/``, reused when the
-manifest matches), then runs each method with spark-submit (``conf/spark-local.conf``,
-``local[*]``, UI off), sampling the RSS of the spark-submit process tree with psutil (the
-driver JVM and the Python driver are children). Writes ``results.csv``, ``plot.png`` and
-``machine.json`` into ``--results`` (default ``benchmarks/results``, ``--quick``:
-``benchmarks/work/quick``) and checks every pipeline ``run_report.json`` against the
-generator's ``manifest.json`` and the naive edges against the pipeline's.
+Each size runs its methods one after the other, in both start-up profiles (``measure.command``):
+``tuned`` (``--properties-file conf/spark-local.conf``) and ``defaults`` (plain
+``spark-submit``: Spark's 1 GB heap and 200 shuffle partitions). The reference of a size is
+the scan floor (``scan_floor.py``: read the inputs, write them as Parquet); on the sample data
+it is ``count_rows.py`` (read the four files and count them), and ``--rounds`` alternating
+rounds are run and the median kept. Per run: wall time, CPU seconds of the process tree, Spark
+jobs (event log), peak RSS of the JVM and of the Python driver, and the ratio to the reference
+of the same size and profile. Every pipeline ``run_report.json`` is checked against the
+generator's ``manifest.json``, the naive edges against the pipeline's.
+
+Writes ``results.csv``, ``results.md``, ``plot.png`` and ``machine.json`` into ``--results``
+(default ``benchmarks/results``; ``--quick``: ``benchmarks/work/quick``), replacing them.
 """
 
 from __future__ import annotations
@@ -31,27 +36,24 @@ import measure  # noqa: E402
 
 log = logging.getLogger("bench")
 
-FULL_TITLES = (10_000, 100_000, 1_000_000, 3_000_000)
-FULL_DRUGS = (1_000, 10_000)
+SAMPLE = "sample"
+# (titles, drugs): the sizes of the issue's targets.
+FULL_SIZES = ((10_000, 1_000), (100_000, 1_000), (1_000_000, 10_000), (3_000_000, 10_000))
 NAIVE_MAX_PAIRS = 100_000 * 1_000  # titles x drugs regex evaluations the naive run may do
 OUTPUT_JSON_MAX_TITLES = 1_000_000  # above: only --no-output-json
-INVOCATION_KEYS = (
-    "command",
-    "started_at",
-    "finished_at",
-    "load_average_start",
-    "load_average_end",
-    "git_head",
-    "jobs_dir",
-)
 COLUMNS = (
-    "method",
+    "profile",
+    "size",
     "titles",
     "drugs",
+    "method",
     "input_mb",
     "wall_s",
+    "cpu_s",
+    "wall_ratio",
+    "cpu_ratio",
+    "spark_jobs",
     "job_s",
-    "titles_per_s",
     "peak_rss_tree_mb",
     "peak_rss_jvm_mb",
     "peak_rss_pydriver_mb",
@@ -60,7 +62,6 @@ COLUMNS = (
     "edges",
     "check",
     "status",
-    "cpu_s",
 )
 
 
@@ -87,8 +88,10 @@ def dataset(work: str, titles: int, drugs: int, seed: int) -> tuple[str, dict]:
     return folder, manifest
 
 
-def check_pipeline(output: str, manifest: dict) -> str:
+def check_pipeline(output: str, manifest: dict | None) -> str:
     """``ok`` when run_report.json has exactly the manifest's counts, else what differs."""
+    if manifest is None:
+        return ""
     with open(os.path.join(output, "run_report.json"), encoding="utf-8") as fh:
         report = json.load(fh)
     expected = manifest["expected"]
@@ -96,31 +99,86 @@ def check_pipeline(output: str, manifest: dict) -> str:
     return "ok" if not diffs else "report differs: " + ",".join(diffs)
 
 
-def plan(args: argparse.Namespace) -> list[tuple[int, int, list[str]]]:
-    """(titles, drugs, methods) in run order, smallest first."""
-    if args.quick:
-        return [(2_000, 50, ["floor", "pipeline", "naive"])]
-    steps = []
-    for titles in args.titles:
-        for drugs in args.drugs:
-            methods = ["floor"]
-            if titles < OUTPUT_JSON_MAX_TITLES:
-                methods.append("pipeline")
-            else:
-                methods.append("pipeline_no_json")
-                if titles == OUTPUT_JSON_MAX_TITLES:
-                    methods.append("pipeline")
-            if titles * drugs <= NAIVE_MAX_PAIRS:
-                methods.append("naive")
-            steps.append((titles, drugs, methods))
-    return steps
+def methods_for(titles: int, drugs: int, profile: str) -> list[str]:
+    """Reference first, then the pipeline variants (and naive where it is affordable)."""
+    methods = ["floor"]
+    if titles <= OUTPUT_JSON_MAX_TITLES:
+        methods.append("pipeline")
+    methods.append("pipeline_no_json")
+    if profile == "tuned" and titles * drugs <= NAIVE_MAX_PAIRS:
+        methods.append("naive")
+    return methods
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time (odd count: a real run, not an average)."""
+    ok = [r for r in runs if r["status"] == "ok"] or runs
+    return sorted(ok, key=lambda r: r["wall_s"])[len(ok) // 2]
+
+
+def with_ratios(rows: list[dict], reference: str) -> None:
+    """Pipeline rows get wall and CPU time divided by their ``reference`` row's."""
+    ref = next((r for r in rows if r["method"] == reference and r["status"] == "ok"), None)
+    for row in rows:
+        if ref and row["method"].startswith("pipeline") and row["status"] == "ok":
+            row["wall_ratio"] = round(row["wall_s"] / ref["wall_s"], 2)
+            row["cpu_ratio"] = round(row["cpu_s"] / ref["cpu_s"], 2)
+
+
+def measure_size(args, profile: str, size: str, data: str, manifest: dict | None) -> list[dict]:
+    """Every method of one size and profile (``--rounds`` alternating rounds on the sample)."""
+    titles = manifest["titles"] if manifest else 0
+    drugs = manifest["drugs"] if manifest else 0
+    if size == SAMPLE:
+        methods, rounds, reference = ["count", "pipeline"], args.rounds, "count"
+    else:
+        methods, rounds, reference = methods_for(titles, drugs, profile), 1, "floor"
+    if args.methods:
+        methods = [m for m in methods if m in args.methods or m == reference]
+    runs: dict[str, list[dict]] = {method: [] for method in methods}
+    for _ in range(rounds):
+        for method in methods:
+            out = os.path.join(args.work, "out", f"{profile}-{size}-{method}")
+            run = measure.run_method(method, data, out, args, profile)
+            if run["status"] == "ok":
+                run["edges"] = measure.count_edges(out)
+                if method.startswith("pipeline"):
+                    run["check"] = check_pipeline(out, manifest)
+                elif method == "naive":
+                    pipeline_out = os.path.join(args.work, "out", f"{profile}-{size}-pipeline")
+                    same = measure.edge_set(out) == measure.edge_set(pipeline_out)
+                    run["check"] = "edges = pipeline" if same else "EDGES DIFFER"
+            log.info("%s %s %s: %s", profile, size, method, run)
+            runs[method].append(run)
+    mb = round(manifest["bytes_total"] / 1e6, 1) if manifest else ""
+    rows = [
+        {
+            "profile": profile,
+            "size": size,
+            "titles": titles,
+            "drugs": drugs,
+            "method": method,
+            "input_mb": mb,
+            **median_run(method_runs),
+        }
+        for method, method_runs in runs.items()
+    ]
+    with_ratios(rows, reference)
+    return rows
+
+
+def failed(row: dict) -> bool:
+    return row["status"] != "ok" or row.get("check", "ok") not in ("ok", "", "edges = pipeline")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="pipeline vs scan floor vs naive baseline")
-    parser.add_argument("--quick", action="store_true", help="smoke run: N=2k, D=50")
-    parser.add_argument("--titles", type=int, nargs="+", default=list(FULL_TITLES))
-    parser.add_argument("--drugs", type=int, nargs="+", default=list(FULL_DRUGS))
+    parser = argparse.ArgumentParser(description="pipeline vs its scan floor, both profiles")
+    parser.add_argument("--quick", action="store_true", help="smoke run: sample + 2k x 50")
+    parser.add_argument(
+        "--sizes", nargs="+", help="TITLESxDRUGS (e.g. 1000000x10000) or 'sample'; default all"
+    )
+    parser.add_argument("--profiles", nargs="+", choices=measure.PROFILES, default=measure.PROFILES)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds on the sample")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--work", default=os.path.join(HERE, "work"))
     parser.add_argument("--results", help="results folder")
@@ -128,81 +186,50 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs-dir",
         help="pipeline code to measure (default: jobs/ of git HEAD, extracted under --work)",
     )
-    parser.add_argument("--event-logs", action="store_true", help="spark.eventLog.enabled")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
-    parser.add_argument("--variant", default="", help="suffix of the method names (e.g. +fix)")
     parser.add_argument(
         "--spark-conf", action="append", default=[], help="extra KEY=VALUE for spark-submit"
     )
-    parser.add_argument("--methods", nargs="+", help="only these (floor, pipeline, ...)")
-    parser.add_argument("--append", action="store_true", help="add rows to results.csv")
+    parser.add_argument("--methods", nargs="+", help="only these (and the reference)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     results = args.results or os.path.join(
         args.work if args.quick else HERE, "quick" if args.quick else "results"
     )
     os.makedirs(results, exist_ok=True)
-    csv_path = os.path.join(results, "results.csv")
-    earlier = []
-    if args.append and os.path.exists(csv_path):
-        with open(csv_path, encoding="utf-8") as fh:
-            earlier = list(csv.DictReader(fh))
-    with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, COLUMNS)
-        writer.writeheader()
-        writer.writerows({k: row.get(k) or "" for k in COLUMNS} for row in earlier)
     machine = measure.machine_info(REPO)
     if not args.jobs_dir:
         args.jobs_dir = measure.snapshot_jobs(REPO, args.work, machine["git_head"])
     machine["jobs_dir"] = os.path.relpath(args.jobs_dir, REPO)
-    failures = 0
-    for titles, drugs, methods in plan(args):
-        folder, manifest = dataset(args.work, titles, drugs, args.seed)
-        pipeline_out = os.path.join(args.work, "out", f"pipeline-{label(titles)}-{label(drugs)}")
-        for method in methods:
-            if args.methods and method not in args.methods:
-                continue
-            name = method + args.variant
-            out = os.path.join(args.work, "out", f"{name}-{label(titles)}-{label(drugs)}")
-            run = measure.run_method(method, folder, out, args)
-            row = {
-                "method": name,
-                "titles": titles,
-                "drugs": drugs,
-                "input_mb": round(manifest["bytes_total"] / 1e6, 1),
-                **run,
-            }
-            if run["status"] == "ok":
-                row["titles_per_s"] = round(titles / run["wall_s"])
-                row["edges"] = measure.count_edges(out)
-                if method.startswith("pipeline"):
-                    row["check"] = check_pipeline(out, manifest)
-                elif method == "naive" and os.path.isdir(pipeline_out):
-                    same = measure.edge_set(out) == measure.edge_set(pipeline_out)
-                    row["check"] = "edges = pipeline" if same else "EDGES DIFFER"
-            failures += run["status"] != "ok" or row.get("check", "ok") not in (
-                "ok",
-                "edges = pipeline",
-            )
-            log.info("%s", row)
-            with open(csv_path, "a", newline="", encoding="utf-8") as fh:
-                csv.DictWriter(fh, COLUMNS).writerow({k: row.get(k, "") for k in COLUMNS})
+    if args.quick:
+        sizes: list = [SAMPLE, (2_000, 50)]
+    elif args.sizes:
+        sizes = [s if s == SAMPLE else tuple(map(int, s.split("x"))) for s in args.sizes]
+    else:
+        sizes = [SAMPLE, *FULL_SIZES]
+    rows: list[dict] = []
+    for size in sizes:
+        if size == SAMPLE:
+            data, manifest, name = os.path.join(REPO, "data"), None, SAMPLE
+        else:
+            data, manifest = dataset(args.work, *size, args.seed)
+            name = label(size[0])
+        for profile in args.profiles:
+            rows += measure_size(args, profile, name, data, manifest)
     machine["load_average_end"] = list(os.getloadavg())
     machine["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     machine["command"] = " ".join(["benchmarks/run.py", *(argv or sys.argv[1:])])
-    machine_path = os.path.join(results, "machine.json")
-    runs = []
-    if args.append and os.path.exists(machine_path):
-        with open(machine_path, encoding="utf-8") as fh:
-            runs = json.load(fh).get("invocations", [])
-    invocation = {k: machine.pop(k) for k in list(machine) if k in INVOCATION_KEYS}
-    machine["invocations"] = [*runs, invocation]
-    with open(machine_path, "w", encoding="utf-8") as fh:
+    with open(os.path.join(results, "machine.json"), "w", encoding="utf-8") as fh:
         json.dump(machine, fh, indent=2)
         fh.write("\n")
-    measure.plot(csv_path, os.path.join(results, "plot.png"))
+    with open(os.path.join(results, "results.csv"), "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({k: row.get(k, "") for k in COLUMNS} for row in rows)
+    measure.plot(rows, os.path.join(results, "plot.png"))
     with open(os.path.join(results, "results.md"), "w", encoding="utf-8") as fh:
-        fh.write(measure.markdown_table(csv_path))
+        fh.write(measure.markdown_table(rows))
+    failures = sum(failed(row) for row in rows)
     log.info("results in %s (%d failed run(s) or check(s))", results, failures)
     return 1 if failures else 0
 
