@@ -143,7 +143,7 @@ def with_steps(frame: DataFrame, targets: dict[str, tuple[str, tuple[Step, ...]]
 def _date_parts(text: Column) -> Column:
     """Collapsed text of an accepted shape -> its three parts (strings); else NULL."""
     shaped = F.when(text.rlike(_DATE_SHAPE), text)
-    return F.split(shaped, "[-/ ]")
+    return F.regexp_extract_all(shaped, F.lit("[0-9A-Za-z]+"), 0)
 
 
 def _date_numbers(parts: Column) -> Column:

@@ -16,7 +16,9 @@ from pyspark.sql import functions as F
 from drug_mentions import clean
 from drug_mentions.clean import DUPLICATE_DRUG, MALFORMED_RECORD, MISSING_DRUG
 
-_NOT_WORD = r"[^\p{L}\p{N}]+"
+# A word: a maximal run of letters and digits. (regexp_extract_all compiles its pattern once;
+# split would compile it again for every row.)
+_WORD = r"[\p{L}\p{N}]+"
 
 
 def words(text: Column) -> Column:
@@ -28,8 +30,8 @@ def words(text: Column) -> Column:
     NULL text has no words (an empty array, never NULL). ASCII text (the common case) cannot
     gain a word break by upper-casing, so it is upper-cased whole and split once, without the
     per-word lambda."""
-    ascii_words = F.array_remove(F.split(F.upper(text), _NOT_WORD), "")
-    other_words = F.transform(F.array_remove(F.split(text, _NOT_WORD), ""), F.upper)
+    ascii_words = F.regexp_extract_all(F.upper(text), F.lit(_WORD), 0)
+    other_words = F.transform(F.regexp_extract_all(text, F.lit(_WORD), 0), F.upper)
     found = F.when(clean.is_ascii(text), ascii_words).otherwise(other_words)
     return F.coalesce(found, F.array().cast("array<string>"))
 
