@@ -91,8 +91,14 @@ def _chain(name: str, length: int, order: list[int]) -> list[tuple]:
     ]
 
 
-@pytest.mark.parametrize("driver_max_edges", [merge.DRIVER_MAX_EDGES, 0], ids=["driver", "rounds"])
-def test_chains_of_2_to_1000_records_merge_into_one_publication(spark, driver_max_edges):
+@pytest.mark.parametrize(
+    ("driver_max_edges", "known_count"),
+    [(merge.DRIVER_MAX_EDGES, True), (merge.DRIVER_MAX_EDGES, False), (0, False)],
+    ids=["all-on-driver", "candidates-on-driver", "rounds"],
+)
+def test_chains_of_2_to_1000_records_merge_into_one_publication(
+    spark, driver_max_edges, known_count
+):
     """Each chain is one publication (the smallest id, the smallest title), whatever the
     order of its keys, on the driver or in rounds (all chains settle within 14 rounds:
     about log2(1000))."""
@@ -113,6 +119,7 @@ def test_chains_of_2_to_1000_records_merge_into_one_publication(spark, driver_ma
         max_rounds=14,
         surrogate_prefix="surrogate-",
         driver_max_edges=driver_max_edges,
+        record_count=len(rows) if known_count else None,
     )
     got = sorted((row.id, row.title, row.records) for row in merged.publications.collect())
     expected = []

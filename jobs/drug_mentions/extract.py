@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PUBMED = "pubmed"
 CLINICAL_TRIALS = "clinical_trials"
 DRUGS = "drugs"
+PUBLICATION_SOURCES = (PUBMED, CLINICAL_TRIALS)
 
 CORRUPT = "_corrupt_record"
 _BOM = "\ufeff"

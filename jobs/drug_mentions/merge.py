@@ -266,33 +266,47 @@ def merge_duplicates(
     max_rounds: int,
     surrogate_prefix: str,
     driver_max_edges: int = DRIVER_MAX_EDGES,
+    record_count: int | None = None,
 ) -> Merged:
     """Usable records (``PUBLICATION_COLUMNS``) -> publications, merged per the contract.
 
-    Runs the hash aggregation (one job) and, only when some key is shared, labels the
-    candidates: on the driver when they have at most ``driver_max_edges`` ids, else with
-    :func:`connected_components`. The publications frame stays lazy (the caller writes it):
-    the single records are read again from ``records``, the merged candidates from disk."""
-    keyed = _hash_keys(records.select(*PUBLICATION_COLUMNS))
-    shared, found = _materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
-    if found["shared"] == 0:
-        log.info("merge: no record shares an id or a title and date")
-        return Merged(single_publications(records, surrogate_prefix), {})
-    singles, candidates = split_candidates(keyed, shared)
-    candidates, found = _materialise(candidates, records=F.count(F.lit(1)), with_id=F.count("id"))
-    on_driver = found["with_id"] <= driver_max_edges
-    log.info(
-        "merge: %d candidate record(s) share a key (%d with an id): labelled %s",
-        found["records"],
-        found["with_id"],
-        "on the driver" if on_driver else "in rounds",
-    )
+    ``record_count`` (when known) at most ``driver_max_edges``: the whole graph is solved on
+    the driver. Otherwise the hash aggregation (one job) finds the candidates, and only when
+    some key is shared they are labelled: on the driver when they have at most
+    ``driver_max_edges`` ids, else with :func:`connected_components`. The publications frame
+    stays lazy (the caller writes it): single records are read again from ``records``, the
+    merged ones from disk."""
+    records = records.select(*PUBLICATION_COLUMNS)
+    singles = None
+    if record_count is not None and record_count <= driver_max_edges:
+        candidates, on_driver = records, True
+        log.info("merge: %d record(s), labelled on the driver", record_count)
+    else:
+        keyed = _hash_keys(records)
+        shared, found = _materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
+        if found["shared"] == 0:
+            log.info("merge: no record shares an id or a title and date")
+            return Merged(single_publications(records, surrogate_prefix), {})
+        singles, candidates = split_candidates(keyed, shared)
+        candidates, found = _materialise(
+            candidates, records=F.count(F.lit(1)), with_id=F.count("id")
+        )
+        on_driver = found["with_id"] <= driver_max_edges
+        log.info(
+            "merge: %d candidate record(s) share a key (%d with an id): labelled %s",
+            found["records"],
+            found["with_id"],
+            "on the driver" if on_driver else "in rounds",
+        )
     labelled = label_candidates(candidates, max_rounds, on_driver)
     merged_candidates = _checkpoint(merge_components(labelled, surrogate_prefix))
     per_source = merged_candidates.groupBy("source").agg(
         F.sum("records").alias("records"), F.count(F.lit(1)).alias("publications")
     )
     merged = {row.source: int(row.records - row.publications) for row in per_source.collect()}
+    merged = {source: n for source, n in merged.items() if n}
     log.info("merge: records merged into another, per source: %s", merged)
+    if singles is None:
+        return Merged(merged_candidates, merged)
     publications = single_publications(singles, surrogate_prefix).unionByName(merged_candidates)
     return Merged(publications, merged)

@@ -15,12 +15,15 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import DataFrame, Observation, Row, SparkSession
+from pyspark.sql import types as T
 
 from drug_mentions import __version__, clean, extract, graph, layout, load, match, merge, report
 from drug_mentions.config import Settings
@@ -28,6 +31,8 @@ from drug_mentions.errors import InputError
 from drug_mentions.storage import qualified
 
 log = logging.getLogger(__name__)
+A = TypeVar("A")
+B = TypeVar("B")
 
 DRUG_FIELDS = {"atccode": "raw_atccode", "drug": "raw_drug"}
 PUBLICATION_FIELDS = {
@@ -72,32 +77,46 @@ class Cleaned:
         self.records.unpersist()
 
 
+def concurrently(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Two independent steps at the same time, from two driver threads: one's planning and
+    small jobs fill the cores the other leaves idle. Both finish before an error is raised."""
+    with ThreadPoolExecutor(2, thread_name_prefix="drug-mentions") as pool:
+        one, other = pool.submit(first), pool.submit(second)
+        return one.result(), other.result()
+
+
+def _read_drugs(spark: SparkSession, inputs: extract.Inputs) -> tuple[list[Row], T.StructType]:
+    """Every drug row, cleaned, on the driver (the drug list is small: it is broadcast)."""
+    rows = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
+    drugs = clean.with_reject_fields(match.with_drug_fields(rows), DRUG_FIELDS)
+    return drugs.collect(), drugs.schema
+
+
 def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
     """Discover, read, clean and count the inputs; raise :class:`InputError` on bad input."""
     inputs = extract.discover(spark, settings.input, settings.json_format)
-    drug_rows = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
-    drug_frame = clean.with_reject_fields(match.with_drug_fields(drug_rows), DRUG_FIELDS)
-    collected = drug_frame.collect()  # the drug list is small: it is broadcast to every task
-    drugs = spark.createDataFrame(collected, drug_frame.schema)
-    drug_counts = report.RowCounts.of_rows(collected)
-    if drug_counts.usable(extract.DRUGS) == 0:
-        names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
-        raise InputError(f"{names}: no usable drug row (empty drug list)")
-
     raw = extract.read_publications(spark, inputs)
     cleaned = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
     narrow = clean.with_reject_fields(cleaned, PUBLICATION_FIELDS).select(*RECORD_COLUMNS)
     records = narrow.persist(StorageLevel.DISK_ONLY)
     try:
-        counts = report.RowCounts.of(records)  # the pass that reads, cleans and persists
+        # The pass that reads, cleans and persists the records counts them too.
+        counts, (drug_rows, drug_schema) = concurrently(
+            lambda: report.RowCounts.of(records), lambda: _read_drugs(spark, inputs)
+        )
         unreadable = extract.unreadable_json_files(counts, inputs)
         if unreadable:
             raise InputError(
                 f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)"
             )
+        drug_counts = report.RowCounts.of_rows(drug_rows)
+        if drug_counts.usable(extract.DRUGS) == 0:
+            names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
+            raise InputError(f"{names}: no usable drug row (empty drug list)")
     except BaseException:
         records.unpersist()
         raise
+    drugs = spark.createDataFrame(drug_rows, drug_schema)
     kept_drugs = drugs.where(clean.is_usable())
     return Cleaned(inputs, drugs, kept_drugs, records, counts + drug_counts)
 
@@ -140,10 +159,16 @@ def _write(
 ) -> dict[str, Any]:
     """Write rejects/, mentions/ and output.json; return the report's counts."""
     rejects = clean.rejects(cleaned.drugs).unionByName(clean.rejects(cleaned.records))
-    load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR)))
-
     usable = cleaned.records.where(clean.is_usable())
-    merged = merge.merge_duplicates(usable, settings.max_merge_rounds, settings.surrogate_id_prefix)
+    _, merged = concurrently(
+        lambda: load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR))),
+        lambda: merge.merge_duplicates(
+            usable,
+            settings.max_merge_rounds,
+            settings.surrogate_id_prefix,
+            record_count=sum(cleaned.counts.usable(s) for s in extract.PUBLICATION_SOURCES),
+        ),
+    )
     mentions = match.match_mentions(merged.publications, match.drug_keys(cleaned.kept_drugs))
     mentions_path = qualified(publisher.path(layout.MENTIONS_DIR))
     counted = Observation("edges")
