@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
     console.quiet_spark(spark)
+    config.tune_code_generation(spark)
     stderr = console.stderr_for(spark)
     console.setup_logging(stderr)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from drug_mentions import config
 from drug_mentions.config import Settings, parse_toml
 from drug_mentions.errors import InputError
 
@@ -49,3 +50,12 @@ def test_bad_settings_are_one_line_errors(text, message):
         parse_toml(text, "x.toml")
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_the_job_sets_the_code_generation_limit_of_hotspot(spark):
+    before = spark.conf.get("spark.sql.codegen.hugeMethodLimit")
+    try:
+        config.tune_code_generation(spark)
+        assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
+    finally:
+        spark.conf.set("spark.sql.codegen.hugeMethodLimit", before)

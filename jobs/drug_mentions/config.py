@@ -59,6 +59,18 @@ def validate(settings: Settings, source: str) -> None:
         raise InputError(f"{source}: write_output_json must be true or false")
 
 
+# HotSpot does not compile a method of more than 8000 bytes of bytecode (HugeMethodLimit):
+# it stays interpreted. Spark's generated code for a stage may grow past that (the cleaning
+# stage does), so the job asks Spark to fall back to per-operator generated code instead,
+# as Spark's documentation advises on HotSpot.
+CODEGEN_HUGE_METHOD_LIMIT = 8000
+
+
+def tune_code_generation(spark: Any) -> None:
+    """Set the SQL options the job's performance depends on, whatever the Spark defaults."""
+    spark.conf.set("spark.sql.codegen.hugeMethodLimit", str(CODEGEN_HUGE_METHOD_LIMIT))
+
+
 def load_settings(
     spark: Any, conf_path: str | None, default_path: str, **overrides: Any
 ) -> Settings:
