@@ -88,12 +88,12 @@ def write_manifest(dist: Path, tag: str, commit: str) -> Path:
 
 def locations(tf_outputs: Path, version: str) -> tuple[str, str, str, str]:
     """(data bucket, code prefix, DAG bucket, DAG prefix) from `terraform output -json`."""
-    from drug_mentions import layout
+    from drug_mentions import contract
     from gcs_cli.targets import parse_location, read_tf_outputs
 
     outputs = read_tf_outputs(tf_outputs)
     dags = parse_location(str(outputs["composer_dag_gcs_prefix"]))
-    code_prefix = f"{layout.CODE_PREFIX}/{version}/"
+    code_prefix = f"{contract.CODE_PREFIX}/{version}/"
     return str(outputs["data_bucket_name"]), code_prefix, dags.bucket, dags.prefix + "/"
 
 

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from drug_mentions import extract
+from drug_mentions import contract, extract
 from pyspark.sql import SparkSession
 
 
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     spark = SparkSession.builder.appName("bench-scan-floor").getOrCreate()
     started = time.time()
     inputs = extract.discover(spark, args.input, args.json_format)
-    drugs = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
+    drugs = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs)
     publications = extract.read_publications(spark, inputs)
     drugs.write.mode("overwrite").parquet(os.path.join(args.output, "drugs"))
     publications.write.mode("overwrite").parquet(os.path.join(args.output, "publications"))

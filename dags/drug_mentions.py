@@ -56,7 +56,7 @@ CODE_VERSION = _setting("DRUG_MENTIONS_CODE_VERSION", "0.1.0")
 SCHEDULE = _setting("DRUG_MENTIONS_SCHEDULE", "0 3 * * *")
 BIGQUERY_DATASET = _setting("DRUG_MENTIONS_BIGQUERY_DATASET", "drug_mentions_analytics")
 
-# Copies of drug_mentions.layout (the job package is not installed on Composer);
+# Copies of drug_mentions.contract (the job package is not installed on Composer);
 # tests/dags checks they stay equal.
 INPUT_PREFIX = "input"
 RUNS_PREFIX = "runs"

@@ -19,7 +19,7 @@ import argparse
 import os
 import sys
 
-from drug_mentions import __version__, config, console, layout
+from drug_mentions import __version__, config, console, contract
 from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
 from drug_mentions.runner import run
 from pyspark.sql import SparkSession
@@ -33,12 +33,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=(
             "Build the drug-mention graph (which publication and journal mentions which drug, "
             "and when) from drugs*.csv, pubmed*.csv|json and clinical_trials*.csv. Writes "
-            f"{layout.OUTPUT_JSON}, {layout.MENTIONS_DIR}/ (Parquet), {layout.REJECTS_DIR}/ "
-            f"(JSON Lines), {layout.RUN_REPORT} and the {layout.SUCCESS_MARKER} marker."
+            f"{contract.OUTPUT_JSON}, {contract.MENTIONS_DIR}/ (Parquet), {contract.REJECTS_DIR}/ "
+            f"(JSON Lines), {contract.RUN_REPORT} and the {contract.SUCCESS_MARKER} marker."
         ),
         epilog=(
             "Local outputs are published atomically (written beside, then renamed); on gs:// "
-            f"the run folder is complete only once {layout.SUCCESS_MARKER} exists. "
+            f"the run folder is complete only once {contract.SUCCESS_MARKER} exists. "
             "Exit codes: 0 ok, 2 bad input (nothing written), 1 unexpected failure."
         ),
     )

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from chispa import assert_df_equality
-from drug_mentions import adhoc
+from drug_mentions import adhoc, contract
 
 EDGES = "drug string, source string, journal string, date_mention date"
 COUNTS = "journal string, distinct_drugs bigint"
@@ -181,7 +181,7 @@ def test_read_mentions_gives_the_same_edges_from_parquet(spark, tmp_path):
             ("A", "a1", "2", "t2", None, D2, "pubmed"),
             ("A", "a1", "NCT1", "c1", "J2", D2, "clinical_trials"),
         ],
-        adhoc.MENTIONS_SCHEMA,
+        contract.MENTIONS_SCHEMA,
     )
     folder = tmp_path / "mentions"
     mentions.write.partitionBy("source").parquet(str(folder))

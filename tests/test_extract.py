@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from drug_mentions import clean, extract
+from drug_mentions import clean, contract, extract
 from drug_mentions.errors import InputError
 from drug_mentions.report import RowCounts
 
@@ -123,7 +123,7 @@ def test_read_csv_handles_bom_crlf_quotes_blank_lines_and_bad_rows(spark, tmp_pa
     )
     folder = _write(tmp_path / "in", {"pubmed.csv": content})
     groups = {("id", "title", "date", "journal"): [_info(folder / "pubmed.csv")]}
-    frame = extract.read_csv(spark, extract.PUBMED_CSV, groups)
+    frame = extract.read_csv(spark, contract.PUBMED_CSV, groups)
     assert _rows(
         frame, "raw_id", "raw_title", "raw_journal", "malformed", "blank", "file"
     ) == sorted(
@@ -155,7 +155,7 @@ def test_read_csv_picks_columns_by_name(spark, tmp_path):
     )
     header = ("journal", "extra", "date", "scientific_title", "id")
     frame = extract.read_csv(
-        spark, extract.TRIALS_CSV, {header: [_info(folder / "clinical_trials_b.csv")]}
+        spark, contract.TRIALS_CSV, {header: [_info(folder / "clinical_trials_b.csv")]}
     )
     assert _rows(frame, "source", "raw_id", "raw_title", "raw_date", "raw_journal") == [
         ("clinical_trials", "NCT9", "T", "2020-01-01", "J")

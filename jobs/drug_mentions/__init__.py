@@ -2,7 +2,7 @@
 
 The package is shipped to Dataproc as a zip (``python_file_uris``); it needs nothing but
 PySpark at run time. Importing the package itself does not import PySpark, so light tools
-(the GCS CLI, the build script) can read :mod:`drug_mentions.layout` without it.
+(the GCS CLI, the build script) can read :mod:`drug_mentions.contract` without it.
 
 Modules, in pipeline order: ``extract`` (discover and read inputs), ``clean`` (text, dates,
 ids, reject reasons), ``merge`` (duplicates, surrogate ids), ``match`` (tokens -> drugs),

@@ -14,60 +14,20 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
+from drug_mentions.contract import (
+    CORRUPT,
+    GRAPH_SCHEMA,
+    MENTIONS_SCHEMA,
+    PUBLICATION_SOURCES,
+    PUBMED,
+)
 from drug_mentions.errors import InputError
-from drug_mentions.extract import CLINICAL_TRIALS, PUBMED
 from drug_mentions.storage import HadoopFS, qualified
 
-SOURCES = (PUBMED, CLINICAL_TRIALS)
 EDGE_COLUMNS = ("drug", "source", "journal", "date_mention")
-
-_MENTION = T.StructType(
-    [
-        T.StructField("id", T.StringType()),
-        T.StructField("title", T.StringType()),
-        T.StructField("journal", T.StringType()),
-        T.StructField("date_mention", T.DateType()),
-    ]
-)
-_JOURNAL = T.StructType(
-    [
-        T.StructField("journal", T.StringType()),
-        T.StructField("date_mention", T.DateType()),
-    ]
-)
-_CORRUPT = "_corrupt_record"
-GRAPH_SCHEMA = T.StructType(
-    [
-        T.StructField(
-            "drugs",
-            T.ArrayType(
-                T.StructType(
-                    [
-                        T.StructField("drug", T.StringType()),
-                        T.StructField("atccode", T.StringType()),
-                        T.StructField(PUBMED, T.ArrayType(_MENTION)),
-                        T.StructField(CLINICAL_TRIALS, T.ArrayType(_MENTION)),
-                        T.StructField("journals", T.ArrayType(_JOURNAL)),
-                    ]
-                )
-            ),
-        ),
-        T.StructField(_CORRUPT, T.StringType()),
-    ]
-)
-MENTIONS_SCHEMA = T.StructType(
-    [
-        T.StructField("drug", T.StringType()),
-        T.StructField("atccode", T.StringType()),
-        T.StructField("id", T.StringType()),
-        T.StructField("title", T.StringType()),
-        T.StructField("journal", T.StringType()),
-        T.StructField("date_mention", T.DateType()),
-        T.StructField("source", T.StringType()),  # the partition column
-    ]
-)
+# output.json as written, plus the column a file that is not such JSON fills.
+_GRAPH_READ_SCHEMA = f"{GRAPH_SCHEMA}, {CORRUPT} STRING"
 
 
 @dataclass(frozen=True)
@@ -100,7 +60,7 @@ def edges_from_graph(graph: DataFrame) -> DataFrame:
             F.lit(source).alias("source"),
             F.explode(F.col(f"d.{source}")).alias("m"),
         )
-        for source in SOURCES
+        for source in PUBLICATION_SOURCES
     ]
     edges = per_source[0].unionByName(per_source[1])
     return edges.select("drug", "source", "m.journal", "m.date_mention")
@@ -172,8 +132,8 @@ def read_graph(spark: SparkSession, path: str) -> Graph:
         raise InputError(f"{path}: graph file not found")
     if fs.is_dir(path):
         raise InputError(f"{path}: is a folder, expected the pipeline's output.json")
-    graph = spark.read.json(qualified(path), schema=GRAPH_SCHEMA, multiLine=True).cache()
-    is_malformed = F.col("drugs").isNull() | F.col(_CORRUPT).isNotNull()
+    graph = spark.read.json(qualified(path), schema=_GRAPH_READ_SCHEMA, multiLine=True).cache()
+    is_malformed = F.col("drugs").isNull() | F.col(CORRUPT).isNotNull()
     if graph.isEmpty() or not graph.filter(is_malformed).isEmpty():
         raise InputError(
             f'{path}: not a drug-mention graph (expected a JSON object with a "drugs" array)'

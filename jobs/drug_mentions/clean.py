@@ -18,12 +18,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-# Reject reasons (contract section "Normalisation"); order = precedence.
-MALFORMED_RECORD = "malformed_record"
-MISSING_TITLE = "missing_title"
-INVALID_DATE = "invalid_date"
-MISSING_DRUG = "missing_drug"
-DUPLICATE_DRUG = "duplicate_drug"
+from drug_mentions.contract import INVALID_DATE, MALFORMED_RECORD, MISSING_TITLE, REJECT_COLUMNS
 
 # A run of literal escapes such as \xc3\xb1 (backslash, x, two hex digits), repeated.
 _ESCAPE_RUN = r"(?:\\x[0-9A-Fa-f]{2})+"
@@ -224,9 +219,6 @@ def is_usable() -> Column:
 def is_rejected() -> Column:
     """A record that goes to ``rejects/``: a reject reason, and not a blank line."""
     return F.col("reason").isNotNull() & ~F.col("blank")
-
-
-REJECT_COLUMNS = ("source", "file", "reason", "fields", "raw_line")
 
 
 def with_reject_fields(records: DataFrame, fields: dict[str, str]) -> DataFrame:

@@ -23,7 +23,20 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from drug_mentions.clean import MALFORMED_RECORD
+from drug_mentions.contract import (
+    CLINICAL_TRIALS,
+    CORRUPT,
+    DRUGS,
+    DRUGS_CSV,
+    JSON_KEYS,
+    JSON_LINES_SUFFIXES,
+    MALFORMED_RECORD,
+    PUBMED,
+    PUBMED_CSV,
+    PUBMED_JSON_PATTERNS,
+    TRIALS_CSV,
+    CsvSpec,
+)
 from drug_mentions.errors import InputError
 from drug_mentions.storage import FileInfo, HadoopFS
 
@@ -32,41 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PUBMED = "pubmed"
-CLINICAL_TRIALS = "clinical_trials"
-DRUGS = "drugs"
-PUBLICATION_SOURCES = (PUBMED, CLINICAL_TRIALS)
-
-CORRUPT = "_corrupt_record"
 _BOM = "\ufeff"
 _PEEK_THREADS = 16
 # Whitespace, // line comments and /* block comments */ before a JSON file's first value.
 _LEADING_COMMENTS = re.compile(r"(?:\s+|//[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class CsvSpec:
-    """A CSV source: file patterns and required header column -> raw field name."""
-
-    source: str
-    patterns: tuple[str, ...]
-    columns: dict[str, str]
-
-
-DRUGS_CSV = CsvSpec(DRUGS, ("drugs*.csv",), {"atccode": "raw_atccode", "drug": "raw_drug"})
-PUBMED_CSV = CsvSpec(
-    PUBMED,
-    ("pubmed*.csv",),
-    {"id": "raw_id", "title": "raw_title", "date": "raw_date", "journal": "raw_journal"},
-)
-TRIALS_CSV = CsvSpec(
-    CLINICAL_TRIALS,
-    ("clinical_trials*.csv",),
-    {"id": "raw_id", "scientific_title": "raw_title", "date": "raw_date", "journal": "raw_journal"},
-)
-PUBMED_JSON_PATTERNS = ("pubmed*.json", "pubmed*.jsonl", "pubmed*.ndjson")
-PUBLICATION_FIELDS = ("raw_id", "raw_title", "raw_date", "raw_journal")
-_JSON_KEYS = {"raw_id": "id", "raw_title": "title", "raw_date": "date", "raw_journal": "journal"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +87,7 @@ def _header(fs: HadoopFS, info: FileInfo) -> tuple[str, ...]:
 
 def _json_kind(fs: HadoopFS, info: FileInfo, json_format: str) -> str:
     """``array`` or ``lines``: from the configured format, the extension, or a peek."""
-    if info.name.endswith((".jsonl", ".ndjson")):
+    if info.name.endswith(JSON_LINES_SUFFIXES):
         return "lines"
     if json_format != "auto":
         return json_format
@@ -217,7 +199,7 @@ def read_csv(spark: SparkSession, spec: CsvSpec, groups: dict) -> DataFrame:
     return _union(frames)
 
 
-_JSON_RECORD = T.StructType([T.StructField(key, T.StringType()) for key in _JSON_KEYS.values()])
+_JSON_RECORD = T.StructType([T.StructField(key, T.StringType()) for key in JSON_KEYS.values()])
 _JSON_OPTIONS = {
     "allowComments": "true",
     "mode": "PERMISSIVE",
@@ -246,7 +228,7 @@ def read_json_array(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     return records.select(
         F.lit(PUBMED).alias("source"),
         "file",
-        *[F.col(f"item.{key}").alias(raw) for raw, key in _JSON_KEYS.items()],
+        *[F.col(f"item.{key}").alias(raw) for raw, key in JSON_KEYS.items()],
         F.when(~unreadable, F.to_json("item")).alias("raw_line"),
         unreadable.alias("malformed"),
         F.lit(False).alias("blank"),
@@ -270,7 +252,7 @@ def read_json_lines(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     return parsed.select(
         F.lit(PUBMED).alias("source"),
         "file",
-        *[F.col(f"item.{key}").alias(raw) for raw, key in _JSON_KEYS.items()],
+        *[F.col(f"item.{key}").alias(raw) for raw, key in JSON_KEYS.items()],
         F.col("line").alias("raw_line"),
         malformed.alias("malformed"),
         blank.alias("blank"),

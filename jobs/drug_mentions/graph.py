@@ -16,7 +16,7 @@ from typing import IO, Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from drug_mentions.extract import CLINICAL_TRIALS, PUBMED
+from drug_mentions.contract import JOURNAL_KEYS, MENTION_KEYS, PUBLICATION_SOURCES
 
 
 def drug_documents(mentions: DataFrame, drugs: DataFrame) -> DataFrame:
@@ -33,37 +33,28 @@ def drug_documents(mentions: DataFrame, drugs: DataFrame) -> DataFrame:
         F.col("journal").isNotNull(),
         F.struct(F.col("journal"), date_text.alias("date_mention")),
     )
-    per_drug = mentions.groupBy("drug").agg(
-        F.array_sort(F.collect_list(F.when(F.col("source") == PUBMED, mention))).alias("pubmed"),
-        F.array_sort(F.collect_list(F.when(F.col("source") == CLINICAL_TRIALS, mention))).alias(
-            "clinical_trials"
-        ),
-        F.array_sort(F.collect_set(journal)).alias("journals"),
-    )
+    per_source = [
+        F.array_sort(F.collect_list(F.when(F.col("source") == source, mention))).alias(source)
+        for source in PUBLICATION_SOURCES
+    ]
+    journals = F.array_sort(F.collect_set(journal)).alias("journals")
+    per_drug = mentions.groupBy("drug").agg(*per_source, journals)
     listed = drugs.select("drug", "atccode")
     return listed.join(per_drug, on="drug", how="left").orderBy("drug")
 
 
-def _mention(row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "title": row["title"],
-        "journal": row["journal"],
-        "date_mention": row["date_mention"],
-    }
+def _entries(items: list[Any] | None, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{key: item[key] for key in keys} for item in items or []]
 
 
 def to_document(row: Any) -> dict[str, Any]:
-    """A :func:`drug_documents` row as the contract's JSON object (keys in contract order)."""
+    """A :func:`drug_documents` row as the contract's JSON object (keys in contract order:
+    ``contract.DOCUMENT_KEYS``, ``MENTION_KEYS``, ``JOURNAL_KEYS``)."""
     return {
         "drug": row["drug"],
         "atccode": row["atccode"],
-        "pubmed": [_mention(m) for m in row["pubmed"] or []],
-        "clinical_trials": [_mention(m) for m in row["clinical_trials"] or []],
-        "journals": [
-            {"journal": j["journal"], "date_mention": j["date_mention"]}
-            for j in row["journals"] or []
-        ],
+        **{source: _entries(row[source], MENTION_KEYS) for source in PUBLICATION_SOURCES},
+        "journals": _entries(row["journals"], JOURNAL_KEYS),
     }
 
 

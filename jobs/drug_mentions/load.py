@@ -25,19 +25,19 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from drug_mentions import layout
+from drug_mentions import contract
 from drug_mentions.errors import InputError
 from drug_mentions.storage import HadoopFS, is_local, join, local_path
 
 log = logging.getLogger(__name__)
 
 OUR_ENTRIES = {
-    layout.OUTPUT_JSON,
-    layout.MENTIONS_DIR,
-    layout.REJECTS_DIR,
-    layout.RUN_REPORT,
-    layout.SUCCESS_MARKER,
-    layout.ADHOC_DIR,  # the ad-hoc job's results on this run: stale once the run is redone
+    contract.OUTPUT_JSON,
+    contract.MENTIONS_DIR,
+    contract.REJECTS_DIR,
+    contract.RUN_REPORT,
+    contract.SUCCESS_MARKER,
+    contract.ADHOC_DIR,  # the ad-hoc job's results on this run: stale once the run is redone
 }
 
 
@@ -78,8 +78,8 @@ class Publisher:
             os.makedirs(self.staging)
         else:
             # Readers must stop trusting this run folder before anything in it changes.
-            self.fs.delete(self.path(layout.SUCCESS_MARKER))
-            for entry in sorted(OUR_ENTRIES - {layout.SUCCESS_MARKER}):
+            self.fs.delete(self.path(contract.SUCCESS_MARKER))
+            for entry in sorted(OUR_ENTRIES - {contract.SUCCESS_MARKER}):
                 self.fs.delete(self.path(entry))
         log.info("writing run %s into %s", self.run_id, self.staging)
 
@@ -93,9 +93,11 @@ class Publisher:
 
     def commit(self, marker: dict[str, Any]) -> None:
         """Write the completion marker, then make the run visible at ``output``."""
-        self.write_text(layout.SUCCESS_MARKER, json.dumps(marker, indent=2, sort_keys=True) + "\n")
+        self.write_text(
+            contract.SUCCESS_MARKER, json.dumps(marker, indent=2, sort_keys=True) + "\n"
+        )
         if not self.local:
-            log.info("published %s (marker %s written last)", self.output, layout.SUCCESS_MARKER)
+            log.info("published %s (marker %s written last)", self.output, contract.SUCCESS_MARKER)
             return
         had_previous = os.path.exists(self._target)
         if had_previous:
@@ -111,7 +113,7 @@ class Publisher:
             shutil.rmtree(self.staging, ignore_errors=True)
             log.info("run failed: removed %s, previous output untouched", self.staging)
         else:
-            log.info("run failed: %s has no %s marker", self.output, layout.SUCCESS_MARKER)
+            log.info("run failed: %s has no %s marker", self.output, contract.SUCCESS_MARKER)
 
     def _recover_interrupted_swap(self) -> None:
         pattern = os.path.join(self._parent, f".{self._name}.previous-*")

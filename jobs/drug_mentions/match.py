@@ -14,7 +14,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from drug_mentions import clean
-from drug_mentions.clean import DUPLICATE_DRUG, MALFORMED_RECORD, MISSING_DRUG
+from drug_mentions.contract import DUPLICATE_DRUG, MALFORMED_RECORD, MENTION_COLUMNS, MISSING_DRUG
 
 # A word: a maximal run of letters and digits. (regexp_extract_all compiles its pattern once;
 # split would compile it again for every row.)
@@ -77,7 +77,5 @@ def match_mentions(publications: DataFrame, drugs: DataFrame) -> DataFrame:
     )
     following = F.slice(F.col("_words"), F.col("_pos") + 1, F.col("n_words"))
     is_whole_name = (F.col("n_words") == 1) | (following == F.col("words"))
-    edges = joined.where(is_whole_name).select(
-        "drug", "atccode", "source", "id", "title", "journal", "date_mention"
-    )
+    edges = joined.where(is_whole_name).select(*MENTION_COLUMNS)
     return edges.dropDuplicates(["source", "id", "drug"])

@@ -26,6 +26,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
 
+from drug_mentions.contract import PUBLICATION_COLUMNS
 from drug_mentions.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 _SEP = "\u0001"
 _ID_PREFIX = "id:"
 _TITLE_DATE_PREFIX = "td:"
-PUBLICATION_COLUMNS = ("source", "id", "title", "journal", "date_mention")
 # Up to this many candidate records with an id (graph edges), the candidates' graph is
 # collected and solved on the driver (a few hundred bytes per edge); above, in Spark rounds.
 DRIVER_MAX_EDGES = 250_000

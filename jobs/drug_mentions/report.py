@@ -18,7 +18,7 @@ from typing import Any
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
-from drug_mentions.extract import CLINICAL_TRIALS, PUBMED
+from drug_mentions.contract import PUBLICATION_SOURCES
 from drug_mentions.storage import FileInfo
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def observe_edges(mentions: DataFrame, observation: Observation) -> DataFrame:
     """``mentions`` counted while it is written (no extra pass): read the counts with
     :func:`edge_counts` once the write is done."""
     per_source = [
-        F.count_if(F.col("source") == source).alias(source) for source in (PUBMED, CLINICAL_TRIALS)
+        F.count_if(F.col("source") == source).alias(source) for source in PUBLICATION_SOURCES
     ]
     drugs = F.size(F.collect_set("drug")).alias("drugs_mentioned")  # at most the drug list
     return mentions.observe(observation, *per_source, drugs)
@@ -101,7 +101,7 @@ def observe_edges(mentions: DataFrame, observation: Observation) -> DataFrame:
 def edge_counts(observation: Observation) -> EdgeCounts:
     """The counts :func:`observe_edges` collected."""
     seen = observation.get
-    return EdgeCounts({s: seen[s] for s in (PUBMED, CLINICAL_TRIALS)}, seen["drugs_mentioned"])
+    return EdgeCounts({s: seen[s] for s in PUBLICATION_SOURCES}, seen["drugs_mentioned"])
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def build(facts: RunFacts) -> dict[str, Any]:
             "rejected_by_reason": rejected.get(source, {}),
             "merged_duplicates": merged,
         }
-    edges = {source: facts.edges.per_source.get(source, 0) for source in (PUBMED, CLINICAL_TRIALS)}
+    edges = {source: facts.edges.per_source.get(source, 0) for source in PUBLICATION_SOURCES}
     return {
         "files": files,
         "sources": sources,

@@ -25,7 +25,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Observation, Row, SparkSession
 from pyspark.sql import types as T
 
-from drug_mentions import __version__, clean, extract, graph, layout, load, match, merge, report
+from drug_mentions import __version__, clean, contract, extract, graph, load, match, merge, report
 from drug_mentions.config import Settings
 from drug_mentions.errors import InputError
 from drug_mentions.storage import qualified
@@ -33,23 +33,6 @@ from drug_mentions.storage import qualified
 log = logging.getLogger(__name__)
 A = TypeVar("A")
 B = TypeVar("B")
-
-DRUG_FIELDS = {"atccode": "raw_atccode", "drug": "raw_drug"}
-PUBLICATION_FIELDS = {
-    "id": "raw_id",
-    "title": "raw_title",
-    "date": "raw_date",
-    "journal": "raw_journal",
-}
-RECORD_COLUMNS = (
-    "source",
-    "file",
-    "reason",
-    "blank",
-    *merge.PUBLICATION_COLUMNS[1:],
-    "fields",
-    "raw_line",
-)
 
 
 def new_run_id() -> str:
@@ -63,7 +46,7 @@ class Cleaned:
 
     ``drugs``: every drug row (a small frame built from rows on the driver) with ``reason``,
     ``fields`` and ``raw_line``; ``kept_drugs``: the usable ones. ``records``: every
-    publication record as ``RECORD_COLUMNS``, persisted on disk (release with
+    publication record as ``contract.RECORD_COLUMNS``, persisted on disk (release with
     :meth:`release`). ``counts``: rows per source, file, reason and blank line, drugs included.
     """
 
@@ -87,8 +70,8 @@ def concurrently(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]
 
 def _read_drugs(spark: SparkSession, inputs: extract.Inputs) -> tuple[list[Row], T.StructType]:
     """Every drug row, cleaned, on the driver (the drug list is small: it is broadcast)."""
-    rows = extract.read_csv(spark, extract.DRUGS_CSV, inputs.drugs)
-    drugs = clean.with_reject_fields(match.with_drug_fields(rows), DRUG_FIELDS)
+    rows = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs)
+    drugs = clean.with_reject_fields(match.with_drug_fields(rows), contract.DRUG_FIELDS)
     return drugs.collect(), drugs.schema
 
 
@@ -97,7 +80,9 @@ def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
     inputs = extract.discover(spark, settings.input, settings.json_format)
     raw = extract.read_publications(spark, inputs)
     cleaned = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
-    narrow = clean.with_reject_fields(cleaned, PUBLICATION_FIELDS).select(*RECORD_COLUMNS)
+    narrow = clean.with_reject_fields(cleaned, contract.PUBLICATION_FIELDS).select(
+        *contract.RECORD_COLUMNS
+    )
     records = narrow.persist(StorageLevel.DISK_ONLY)
     try:
         # The pass that reads, cleans and persists the records counts them too.
@@ -110,7 +95,7 @@ def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
                 f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)"
             )
         drug_counts = report.RowCounts.of_rows(drug_rows)
-        if drug_counts.usable(extract.DRUGS) == 0:
+        if drug_counts.usable(contract.DRUGS) == 0:
             names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
             raise InputError(f"{names}: no usable drug row (empty drug list)")
     except BaseException:
@@ -143,7 +128,7 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
                 finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 duration_seconds=round(time.time() - started, 3),
             )
-            publisher.write_text(layout.RUN_REPORT, report.to_json(summary))
+            publisher.write_text(contract.RUN_REPORT, report.to_json(summary))
             publisher.commit(summary)
         except BaseException:
             publisher.abort()
@@ -161,26 +146,26 @@ def _write(
     rejects = clean.rejects(cleaned.drugs).unionByName(clean.rejects(cleaned.records))
     usable = cleaned.records.where(clean.is_usable())
     _, merged = concurrently(
-        lambda: load.write_rejects(rejects, qualified(publisher.path(layout.REJECTS_DIR))),
+        lambda: load.write_rejects(rejects, qualified(publisher.path(contract.REJECTS_DIR))),
         lambda: merge.merge_duplicates(
             usable,
             settings.max_merge_rounds,
             settings.surrogate_id_prefix,
-            record_count=sum(cleaned.counts.usable(s) for s in extract.PUBLICATION_SOURCES),
+            record_count=sum(cleaned.counts.usable(s) for s in contract.PUBLICATION_SOURCES),
         ),
     )
     mentions = match.match_mentions(merged.publications, match.drug_keys(cleaned.kept_drugs))
-    mentions_path = qualified(publisher.path(layout.MENTIONS_DIR))
+    mentions_path = qualified(publisher.path(contract.MENTIONS_DIR))
     counted = Observation("edges")
     load.write_parquet_edges(report.observe_edges(mentions, counted), mentions_path)
     edges = report.edge_counts(counted)
     log.info("matched %d edges %s", sum(edges.per_source.values()), edges.per_source)
     drugs_in_json = None
     if settings.write_output_json:
-        written = spark.read.schema(mentions.schema).parquet(mentions_path)
+        written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(mentions_path)
         drugs_in_json = _write_output_json(publisher, written, cleaned.kept_drugs)
     facts = report.RunFacts(
-        sources=(extract.DRUGS, extract.PUBMED, extract.CLINICAL_TRIALS),
+        sources=contract.SOURCES,
         files=cleaned.inputs.all_files(),
         source_of=cleaned.inputs.source_of(),
         rows=cleaned.counts,
@@ -194,15 +179,15 @@ def _write(
 
 def _write_output_json(publisher: load.Publisher, mentions: DataFrame, drugs: DataFrame) -> int:
     """The one driver-side step: stream per-drug documents into output.json (documented)."""
-    target = publisher.path(layout.OUTPUT_JSON)
+    target = publisher.path(contract.OUTPUT_JSON)
     if publisher.local:
         with open(target, "w", encoding="utf-8", newline="\n") as out:
             count = graph.write_json(graph.iter_documents(mentions, drugs), out)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            local = os.path.join(tmp, layout.OUTPUT_JSON)
+            local = os.path.join(tmp, contract.OUTPUT_JSON)
             with open(local, "w", encoding="utf-8", newline="\n") as out:
                 count = graph.write_json(graph.iter_documents(mentions, drugs), out)
             publisher.fs.copy_from_local(local, target)
-    log.info("wrote %s (%d drugs)", layout.OUTPUT_JSON, count)
+    log.info("wrote %s (%d drugs)", contract.OUTPUT_JSON, count)
     return count

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import drug_mentions
-from drug_mentions import layout
+from drug_mentions import contract
 from google.cloud import storage
 
 from gcs_cli import runs, transfer
@@ -65,12 +65,12 @@ def _deploy_targets(args: argparse.Namespace) -> list[Target]:
             f"{sizing} not found: the DAG reads its Spark properties from it", EXIT_USAGE
         )
 
-    code = Location(bucket, f"{layout.CODE_PREFIX}/{version}")
+    code = Location(bucket, f"{contract.CODE_PREFIX}/{version}")
     targets = [Target("code", code, _files_under(dist, code))]
     if args.with_data:
         if not data.is_dir():
             raise CliError(f"--with-data: {data}/ not found", EXIT_USAGE)
-        inputs = Location(bucket, layout.INPUT_PREFIX)
+        inputs = Location(bucket, contract.INPUT_PREFIX)
         targets.append(Target("input", inputs, _files_under(data, inputs)))
     # DAGs last: Composer may schedule a DAG as soon as it appears; its code must be there.
     dag_pairs = [(p, dags_location.name(p.name)) for p in dag_files]
@@ -129,13 +129,13 @@ def fetch(args: argparse.Namespace, client: storage.Client) -> int:
         runs.list_runs(client, bucket, with_reports=False), bucket, run_id, args.allow_incomplete
     )
     prefix = runs.run_prefix(run.run_id)
-    output_name = prefix + layout.OUTPUT_JSON
+    output_name = prefix + contract.OUTPUT_JSON
     found = transfer.list_objects(client, bucket, output_name)
     blobs = [b for name, b in found.items() if name == output_name]
     if not blobs:
-        raise CliError(f"run {run.run_id} has no {layout.OUTPUT_JSON} in gs://{bucket}/{prefix}")
+        raise CliError(f"run {run.run_id} has no {contract.OUTPUT_JSON} in gs://{bucket}/{prefix}")
     if args.with_mentions:
-        mentions = transfer.list_objects(client, bucket, f"{prefix}{layout.MENTIONS_DIR}/")
+        mentions = transfer.list_objects(client, bucket, f"{prefix}{contract.MENTIONS_DIR}/")
         blobs += [b for name, b in sorted(mentions.items()) if not name.endswith("/")]
 
     dest = Path(args.dest) if args.dest else Path("fetched") / run.run_id
@@ -169,7 +169,7 @@ def ls_runs(args: argparse.Namespace, client: storage.Client) -> int:
         print(json.dumps(rows, indent=2, sort_keys=True))
         return EXIT_OK
     if not found:
-        print(f"no runs under gs://{bucket}/{layout.RUNS_PREFIX}/")
+        print(f"no runs under gs://{bucket}/{contract.RUNS_PREFIX}/")
         return EXIT_OK
     width = max(len(r.run_id) for r in found)
     for r in found:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from drug_mentions import layout
+from drug_mentions import contract
 from google.api_core import exceptions as api_exceptions
 from google.cloud import storage
 
@@ -28,7 +28,7 @@ class Run:
 
 
 def run_prefix(run_id: str) -> str:
-    return f"{layout.RUNS_PREFIX}/{run_id}/"
+    return f"{contract.RUNS_PREFIX}/{run_id}/"
 
 
 def check_run_id(run_id: str) -> str:
@@ -48,7 +48,7 @@ def _read_marker(blob: storage.Blob) -> Any:
 
 def list_runs(client: storage.Client, bucket: str, with_reports: bool = True) -> list[Run]:
     """Every run folder, sorted by run id (so by time), with its status and marker content."""
-    root = f"{layout.RUNS_PREFIX}/"
+    root = f"{contract.RUNS_PREFIX}/"
     try:
         folders = client.list_blobs(bucket, prefix=root, delimiter="/")
         for _ in folders:  # objects directly under runs/: none expected; fills .prefixes
@@ -56,11 +56,11 @@ def list_runs(client: storage.Client, bucket: str, with_reports: bool = True) ->
         run_ids = sorted(p.removeprefix(root).rstrip("/") for p in folders.prefixes)
         # One listing for all markers: match_glob narrows it on GCS; the name check keeps it
         # exact where a server ignores the glob (fake-gcs-server does).
-        pattern = f"{root}*/{layout.SUCCESS_MARKER}"
+        pattern = f"{root}*/{contract.SUCCESS_MARKER}"
         markers = {
             b.name.removeprefix(root).split("/")[0]: b
             for b in client.list_blobs(bucket, prefix=root, match_glob=pattern)
-            if b.name.count("/") == 2 and b.name.endswith(f"/{layout.SUCCESS_MARKER}")
+            if b.name.count("/") == 2 and b.name.endswith(f"/{contract.SUCCESS_MARKER}")
         }
     except api_exceptions.NotFound as exc:
         raise BucketNotFoundError(bucket) from exc
@@ -76,7 +76,7 @@ def list_runs(client: storage.Client, bucket: str, with_reports: bool = True) ->
 
 def pick_run(runs: list[Run], bucket: str, run_id: str | None, allow_incomplete: bool) -> Run:
     """The requested run, or the latest complete one; refuses an incomplete run unless allowed."""
-    where = f"gs://{bucket}/{layout.RUNS_PREFIX}/"
+    where = f"gs://{bucket}/{contract.RUNS_PREFIX}/"
     if run_id is None:
         complete = [r for r in runs if r.complete]
         if not runs:
@@ -89,7 +89,7 @@ def pick_run(runs: list[Run], bucket: str, run_id: str | None, allow_incomplete:
         raise CliError(f"run {run_id} not found under {where}")
     if not found.complete and not allow_incomplete:
         raise CliError(
-            f"run {run_id} has no {layout.SUCCESS_MARKER} marker (still running or failed); "
+            f"run {run_id} has no {contract.SUCCESS_MARKER} marker (still running or failed); "
             "pass --allow-incomplete to fetch it anyway"
         )
     return found

@@ -20,7 +20,7 @@ except ImportError:  # Airflow 3.1
     from airflow.models.dagbag import BundleDagBag
 
 import drug_mentions
-from drug_mentions import layout
+from drug_mentions import contract
 
 BATCH_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$")
 LABEL_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -241,11 +241,11 @@ def test_run_id_tasks_target_this_run(dag: Any, task_id: str) -> None:
 
 
 def test_layout_strings_match_the_job_package(dag_module: ModuleType) -> None:
-    assert dag_module.INPUT_PREFIX == layout.INPUT_PREFIX
-    assert dag_module.RUNS_PREFIX == layout.RUNS_PREFIX
-    assert dag_module.CODE_PREFIX == layout.CODE_PREFIX
-    assert dag_module.ADHOC_DIR == layout.ADHOC_DIR
-    assert dag_module.MENTIONS_DIR == layout.MENTIONS_DIR
+    assert dag_module.INPUT_PREFIX == contract.INPUT_PREFIX
+    assert dag_module.RUNS_PREFIX == contract.RUNS_PREFIX
+    assert dag_module.CODE_PREFIX == contract.CODE_PREFIX
+    assert dag_module.ADHOC_DIR == contract.ADHOC_DIR
+    assert dag_module.MENTIONS_DIR == contract.MENTIONS_DIR
     assert drug_mentions.__name__ == dag_module.PACKAGE_NAME
 
 

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from drug_mentions import layout
+from drug_mentions import contract
 from gcs_cli import transfer
 from gcs_cli.main import main
 
@@ -54,17 +54,17 @@ def gcs_run(gcs, gcs_server) -> str:
     bucket = new_bucket(gcs)
     data = REPO / "data"
     files = [
-        (p, f"{layout.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
+        (p, f"{contract.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
     ]
-    plan = transfer.plan_uploads(gcs, bucket, f"{layout.INPUT_PREFIX}/", files)
+    plan = transfer.plan_uploads(gcs, bucket, f"{contract.INPUT_PREFIX}/", files)
     assert transfer.upload(gcs, plan) == len(files) == 4
     spark_submit(
         gcs_server.url,
         PIPELINE,
         "--input",
-        f"gs://{bucket}/{layout.INPUT_PREFIX}",
+        f"gs://{bucket}/{contract.INPUT_PREFIX}",
         "--output",
-        f"gs://{bucket}/{layout.RUNS_PREFIX}/{RUN_ID}",
+        f"gs://{bucket}/{contract.RUNS_PREFIX}/{RUN_ID}",
         "--run-id",
         RUN_ID,
     )
@@ -72,23 +72,23 @@ def gcs_run(gcs, gcs_server) -> str:
 
 
 def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
-    prefix = f"{layout.RUNS_PREFIX}/{RUN_ID}/"
+    prefix = f"{contract.RUNS_PREFIX}/{RUN_ID}/"
     listed = gcs.list_blobs(gcs_run, prefix=prefix)
     blobs = {b.name.removeprefix(prefix): b for b in listed}
-    blobs = {name: b for name, b in blobs.items() if not name.startswith(f"{layout.ADHOC_DIR}/")}
+    blobs = {name: b for name, b in blobs.items() if not name.startswith(f"{contract.ADHOC_DIR}/")}
     top_level = {name.split("/")[0] for name in blobs}
 
     assert {
-        layout.OUTPUT_JSON,
-        layout.MENTIONS_DIR,
-        layout.REJECTS_DIR,
-        layout.RUN_REPORT,
-        layout.SUCCESS_MARKER,
+        contract.OUTPUT_JSON,
+        contract.MENTIONS_DIR,
+        contract.REJECTS_DIR,
+        contract.RUN_REPORT,
+        contract.SUCCESS_MARKER,
     } <= top_level
-    partitions = {n.split("/")[1] for n in blobs if n.startswith(f"{layout.MENTIONS_DIR}/")}
+    partitions = {n.split("/")[1] for n in blobs if n.startswith(f"{contract.MENTIONS_DIR}/")}
     assert {"source=pubmed", "source=clinical_trials"} <= partitions
-    marker = blobs[layout.SUCCESS_MARKER]
-    report = json.loads(blobs[layout.RUN_REPORT].download_as_bytes())
+    marker = blobs[contract.SUCCESS_MARKER]
+    report = json.loads(blobs[contract.RUN_REPORT].download_as_bytes())
     assert json.loads(marker.download_as_bytes()) == report
     # Written last: no object of the run is newer than the marker.
     assert max(b.generation for b in blobs.values()) == marker.generation
@@ -100,8 +100,8 @@ def test_fetch_gives_the_local_output_json(gcs_run, local_output, tmp_path, caps
     assert main(["fetch", "--data-bucket", gcs_run, "--dest", str(dest)]) == 0
 
     assert capsys.readouterr().out == f"run {RUN_ID}: 1 downloaded, 0 unchanged -> {dest}/\n"
-    fetched = (dest / layout.OUTPUT_JSON).read_bytes()
-    assert fetched == (local_output / layout.OUTPUT_JSON).read_bytes()
+    fetched = (dest / contract.OUTPUT_JSON).read_bytes()
+    assert fetched == (local_output / contract.OUTPUT_JSON).read_bytes()
 
 
 def test_ls_runs_shows_the_run_complete(gcs_run, capsys):
@@ -124,20 +124,20 @@ def most_drugs_journals(graph: dict) -> dict:
 
 
 def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
-    run = f"gs://{gcs_run}/{layout.RUNS_PREFIX}/{RUN_ID}"
-    result_name = f"{layout.RUNS_PREFIX}/{RUN_ID}/{layout.ADHOC_DIR}/top_journals.json"
+    run = f"gs://{gcs_run}/{contract.RUNS_PREFIX}/{RUN_ID}"
+    result_name = f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.ADHOC_DIR}/top_journals.json"
 
     spark_submit(
         gcs_server.url,
         ADHOC,
         "--mentions",
-        f"{run}/{layout.MENTIONS_DIR}",
+        f"{run}/{contract.MENTIONS_DIR}",
         "--json",
         "--out",
         f"gs://{gcs_run}/{result_name}",
     )
 
-    graph = json.loads((local_output / layout.OUTPUT_JSON).read_bytes())
+    graph = json.loads((local_output / contract.OUTPUT_JSON).read_bytes())
     result = json.loads(gcs.bucket(gcs_run).blob(result_name).download_as_bytes())
     assert result == most_drugs_journals(graph)
 
@@ -146,18 +146,18 @@ def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
     bucket = new_bucket(gcs)
     data = REPO / "data"
     files = [
-        (p, f"{layout.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
+        (p, f"{contract.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
     ]
     assert transfer.upload(gcs, transfer.plan_uploads(gcs, bucket, "input/", files)) == 4
-    prefix = f"{layout.RUNS_PREFIX}/{RUN_ID}/"
-    stale = f"{prefix}{layout.ADHOC_DIR}/top_journals.json"
+    prefix = f"{contract.RUNS_PREFIX}/{RUN_ID}/"
+    stale = f"{prefix}{contract.ADHOC_DIR}/top_journals.json"
     gcs.bucket(bucket).blob(stale).upload_from_string('{"journals": ["stale"]}')
 
     spark_submit(
         gcs_server.url,
         PIPELINE,
         "--input",
-        f"gs://{bucket}/{layout.INPUT_PREFIX}",
+        f"gs://{bucket}/{contract.INPUT_PREFIX}",
         "--output",
         f"gs://{bucket}/{prefix}",
         "--run-id",
@@ -166,9 +166,9 @@ def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
 
     names = {b.name.removeprefix(prefix) for b in gcs.list_blobs(bucket, prefix=prefix)}
     assert {name.split("/")[0] for name in names} == {
-        layout.OUTPUT_JSON,
-        layout.MENTIONS_DIR,
-        layout.REJECTS_DIR,
-        layout.RUN_REPORT,
-        layout.SUCCESS_MARKER,
+        contract.OUTPUT_JSON,
+        contract.MENTIONS_DIR,
+        contract.REJECTS_DIR,
+        contract.RUN_REPORT,
+        contract.SUCCESS_MARKER,
     }
