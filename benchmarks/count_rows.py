@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from drug_mentions import contract, extract
+from drug_mentions import contract, discover, extract
 from pyspark.sql import SparkSession
 
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spark = SparkSession.builder.appName("bench-count-rows").getOrCreate()
     started = time.time()
-    inputs = extract.discover(spark, args.input, "auto")
+    inputs = discover.discover(spark, args.input, "auto")
     drugs = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs).count()
     publications = extract.read_publications(spark, inputs).count()
     timing = {"duration_seconds": round(time.time() - started, 3), "rows": drugs + publications}

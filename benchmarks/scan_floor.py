@@ -3,10 +3,11 @@
     spark-submit --properties-file conf/spark-local.conf benchmarks/scan_floor.py \
         --input benchmarks/work/data-1m-10k --output benchmarks/work/out/floor
 
-Same discovery (header peeks) and readers as ``jobs/drug_mentions/extract.py``: CSV with
-``multiLine`` and an explicit schema, JSON Lines as text + ``from_json``. No cleaning, merging
-or matching: the time it takes is the floor any full pipeline run on these files pays.
-Writes ``timing.json`` (seconds inside the job, rows written) beside the Parquet folders.
+Same discovery (header peeks) and readers as the pipeline (``jobs/drug_mentions/discover.py``,
+``extract.py``): CSV with ``multiLine`` and an explicit schema, JSON Lines as text +
+``from_json``. No cleaning, merging or matching: the time it takes is the floor any full
+pipeline run on these files pays. Writes ``timing.json`` (seconds inside the job, rows
+written) beside the Parquet folders.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import sys
 import time
 
-from drug_mentions import contract, extract
+from drug_mentions import contract, discover, extract
 from pyspark.sql import SparkSession
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spark = SparkSession.builder.appName("bench-scan-floor").getOrCreate()
     started = time.time()
-    inputs = extract.discover(spark, args.input, args.json_format)
+    inputs = discover.discover(spark, args.input, args.json_format)
     drugs = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs)
     publications = extract.read_publications(spark, inputs)
     drugs.write.mode("overwrite").parquet(os.path.join(args.output, "drugs"))

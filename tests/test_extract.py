@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from drug_mentions import clean, contract, extract
+from drug_mentions import clean, contract, discover, extract
 from drug_mentions.errors import InputError
 from drug_mentions.report import RowCounts
 
@@ -38,7 +38,7 @@ def test_discover_groups_files_and_tells_json_kinds(spark, tmp_path):
             "notes.txt": "ignored",
         },
     )
-    inputs = extract.discover(spark, str(folder), "auto")
+    inputs = discover.discover(spark, str(folder), "auto")
     assert [f.name for f in inputs.all_files()] == [
         "clinical_trials.csv",
         "drugs.csv",
@@ -73,7 +73,7 @@ def test_discover_groups_files_and_tells_json_kinds(spark, tmp_path):
 def test_discover_missing_required_file(spark, tmp_path, files, message):
     folder = _write(tmp_path / "in", files)
     with pytest.raises(InputError) as error:
-        extract.discover(spark, str(folder), "auto")
+        discover.discover(spark, str(folder), "auto")
     assert str(error.value) == f"{folder}: {message}"
 
 
@@ -99,13 +99,13 @@ def test_discover_bad_header_names_the_file(spark, tmp_path, name, content, mess
     files[name] = content
     folder = _write(tmp_path / "in", files)
     with pytest.raises(InputError) as error:
-        extract.discover(spark, str(folder), "auto")
+        discover.discover(spark, str(folder), "auto")
     assert str(error.value) == message
 
 
 def test_discover_missing_folder(spark, tmp_path):
     with pytest.raises(InputError) as error:
-        extract.discover(spark, str(tmp_path / "nope"), "auto")
+        discover.discover(spark, str(tmp_path / "nope"), "auto")
     assert str(error.value) == f"{tmp_path / 'nope'}: input folder not found"
 
 
@@ -208,7 +208,7 @@ def test_unreadable_json_files(spark, tmp_path):
             "pubmed_partly.jsonl": '{"id": 1}\nnope\n',
         },
     )
-    inputs = extract.discover(spark, str(folder), "auto")
+    inputs = discover.discover(spark, str(folder), "auto")
     raw = extract.read_publications(spark, inputs)
     records = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
     assert extract.unreadable_json_files(RowCounts.of(records), inputs) == [

@@ -25,7 +25,18 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Observation, Row, SparkSession
 from pyspark.sql import types as T
 
-from drug_mentions import __version__, clean, contract, extract, graph, load, match, merge, report
+from drug_mentions import (
+    __version__,
+    clean,
+    contract,
+    discover,
+    extract,
+    graph,
+    load,
+    match,
+    merge,
+    report,
+)
 from drug_mentions.config import Settings
 from drug_mentions.errors import InputError
 from drug_mentions.storage import qualified
@@ -50,7 +61,7 @@ class Cleaned:
     :meth:`release`). ``counts``: rows per source, file, reason and blank line, drugs included.
     """
 
-    inputs: extract.Inputs
+    inputs: discover.Inputs
     drugs: DataFrame
     kept_drugs: DataFrame
     records: DataFrame
@@ -68,7 +79,7 @@ def concurrently(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]
         return one.result(), other.result()
 
 
-def _read_drugs(spark: SparkSession, inputs: extract.Inputs) -> tuple[list[Row], T.StructType]:
+def _read_drugs(spark: SparkSession, inputs: discover.Inputs) -> tuple[list[Row], T.StructType]:
     """Every drug row, cleaned, on the driver (the drug list is small: it is broadcast)."""
     rows = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs)
     drugs = clean.with_reject_fields(match.with_drug_fields(rows), contract.DRUG_FIELDS)
@@ -77,7 +88,7 @@ def _read_drugs(spark: SparkSession, inputs: extract.Inputs) -> tuple[list[Row],
 
 def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
     """Discover, read, clean and count the inputs; raise :class:`InputError` on bad input."""
-    inputs = extract.discover(spark, settings.input, settings.json_format)
+    inputs = discover.discover(spark, settings.input, settings.json_format)
     raw = extract.read_publications(spark, inputs)
     cleaned = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
     narrow = clean.with_reject_fields(cleaned, contract.PUBLICATION_FIELDS).select(
