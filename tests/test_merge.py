@@ -8,7 +8,7 @@ import random
 
 import pytest
 from chispa import assert_df_equality
-from drug_mentions import merge
+from drug_mentions import components, merge
 from drug_mentions.errors import InputError
 
 SCHEMA = "source string, id string, title string, journal string, date_mention date"
@@ -150,7 +150,7 @@ def test_driver_labels_keep_the_smallest_node_of_each_component():
         ("t", "id:3", "td:z"),
         ("s", "id:7", "td:q"),
     ]
-    assert sorted(merge.driver_labels(edges)) == [
+    assert sorted(components.driver_labels(edges)) == [
         ("s", "id:9", "id:3"),
         ("s", "td:a", "id:3"),
         ("s", "td:b", "id:3"),

@@ -11,9 +11,9 @@ all, its title and date, hashed into a deterministic surrogate id.
 Cost: nearly every record is a component of its own. One aggregation over two 64-bit hashes
 per record (no record text is shuffled) finds the few keys held by more than one record; the
 records holding none of them are final as they are. Only the others (duplicates and the rare
-hash collision, a few per cent) go through the exact graph, where
-:func:`connected_components` needs a number of rounds that grows with the logarithm of the
-longest chain, each round cut from the previous one's lineage.
+hash collision, a few per cent) go through the exact graph (:mod:`drug_mentions.components`):
+on the driver when it is small, else in Spark rounds whose number grows with the logarithm
+of the longest chain, each round cut from the previous one's lineage.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Observation, Window
+from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
+from drug_mentions.components import checkpoint, connected_components, driver_labels
 from drug_mentions.contract import PUBLICATION_COLUMNS
-from drug_mentions.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -111,95 +110,6 @@ def single_publications(records: DataFrame, surrogate_prefix: str) -> DataFrame:
     )
 
 
-def _checkpoint(frame: DataFrame) -> DataFrame:
-    """Materialise a small frame on disk and cut its lineage (plans stay the same size)."""
-    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
-
-
-def _undirected(pairs: DataFrame) -> DataFrame:
-    """``source, u, v`` both ways of each distinct pair ``source, a, b`` (no self-loops)."""
-    pairs = pairs.where(F.col("a") != F.col("b"))
-    canonical = pairs.select(
-        "source", F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")
-    ).distinct()
-    return canonical.select("source", F.col("a").alias("u"), F.col("b").alias("v")).unionByName(
-        canonical.select("source", F.col("b").alias("u"), F.col("a").alias("v"))
-    )
-
-
-def _large_star(edges: DataFrame) -> DataFrame:
-    """Every neighbour larger than u is linked to the smallest node of u's neighbourhood."""
-    around = Window.partitionBy("source", "u")
-    smallest = F.least(F.col("u"), F.min("v").over(around))
-    linked = edges.withColumn("_m", smallest).where(F.col("v") > F.col("u"))
-    return _undirected(linked.select("source", F.col("v").alias("a"), F.col("_m").alias("b")))
-
-
-def _small_star(edges: DataFrame) -> DataFrame:
-    """u and its smaller neighbours are linked to the smallest of them (each edge is seen
-    from its larger end only)."""
-    around = Window.partitionBy("source", "u")
-    smaller = edges.where(F.col("v") < F.col("u"))
-    linked = smaller.withColumn("_m", F.min("v").over(around))
-    neighbours = linked.select("source", F.col("v").alias("a"), F.col("_m").alias("b"))
-    itself = linked.select("source", F.col("u").alias("a"), F.col("_m").alias("b"))
-    return _undirected(neighbours.unionByName(itself))
-
-
-def connected_components(edges: DataFrame, nodes: DataFrame, max_rounds: int) -> DataFrame:
-    """``source, node, label``: the smallest node of each node's component.
-
-    ``edges`` has ``source, a, b`` (undirected), ``nodes`` has ``source, node`` (every node,
-    edges or not). Alternating large-star and small-star rounds (Kiveris et al., "Connected
-    Components in MapReduce and Beyond", 2014: the scheme GraphFrames uses) turn each
-    component into a star around its smallest node in a number of rounds that grows with the
-    logarithm of its size; each round is checkpointed, so plans and memory do not grow with
-    the rounds. Rounds stop when a round leaves the edges as they were; reaching
-    ``max_rounds`` first is an error, never a silently split publication.
-    """
-    current = _checkpoint(_undirected(edges.select("source", "a", "b")))
-    for round_number in range(1, max_rounds + 1):
-        following = _checkpoint(_small_star(_large_star(current)))
-        added = following.join(current, on=["source", "u", "v"], how="left_anti").count()
-        removed = current.count() - (following.count() - added)
-        changed = added + removed
-        log.info("merge round %d: %d link(s) changed", round_number, changed)
-        current = following
-        if changed == 0:
-            centre = current.groupBy("source", "u").agg(F.min("v").alias("_centre"))
-            labels = nodes.distinct().join(
-                centre.withColumnRenamed("u", "node"), on=["source", "node"], how="left"
-            )
-            return labels.select(
-                "source", "node", F.least("node", F.coalesce("_centre", "node")).alias("label")
-            )
-    raise InputError(
-        f"merging duplicates did not converge in {max_rounds} rounds (max_merge_rounds); "
-        "raise it in the settings file"
-    )
-
-
-def driver_labels(edges: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """``(source, node, label)`` for every node of ``(source, a, b)`` edges whose component's
-    smallest node is not itself: union-find with the smaller root kept, on the driver."""
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(node: tuple[str, str]) -> tuple[str, str]:
-        root = node
-        while parent.setdefault(root, root) != root:
-            root = parent[root]
-        while node != root:  # path compression
-            parent[node], node = root, parent[node]
-        return root
-
-    for source, a, b in edges:
-        first, second = find((source, a)), find((source, b))
-        if first != second:
-            parent[max(first, second)] = min(first, second)
-    roots = ((node, find(node)) for node in list(parent))
-    return [(source, name, root[1]) for (source, name), root in roots if root[1] != name]
-
-
 def label_candidates(candidates: DataFrame, max_rounds: int, on_driver: bool) -> DataFrame:
     """Candidate records with ``_label``: their component's smallest key. The graph is solved
     on the driver (``on_driver``, a small graph: one job) or by :func:`connected_components`."""
@@ -255,10 +165,10 @@ def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
 
 
 def _materialise(frame: DataFrame, **metrics: Column) -> tuple[DataFrame, dict[str, Any]]:
-    """:func:`_checkpoint` the frame; ``metrics`` (aggregates) are observed in the same job."""
+    """:func:`checkpoint` the frame; ``metrics`` (aggregates) are observed in the same job."""
     observation = Observation()
     observed = frame.observe(observation, *[value.alias(name) for name, value in metrics.items()])
-    return _checkpoint(observed), observation.get
+    return checkpoint(observed), observation.get
 
 
 def merge_duplicates(
@@ -299,7 +209,7 @@ def merge_duplicates(
             "on the driver" if on_driver else "in rounds",
         )
     labelled = label_candidates(candidates, max_rounds, on_driver)
-    merged_candidates = _checkpoint(merge_components(labelled, surrogate_prefix))
+    merged_candidates = checkpoint(merge_components(labelled, surrogate_prefix))
     per_source = merged_candidates.groupBy("source").agg(
         F.sum("records").alias("records"), F.count(F.lit(1)).alias("publications")
     )
