@@ -1,4 +1,4 @@
-"""Unit tests of drug_mentions.adhoc: edge readers and the two queries, on inline data."""
+"""Unit tests of drug_mentions.adhoc and .queries: edge readers and the queries, on inline data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 from chispa import assert_df_equality
-from drug_mentions import adhoc, contract
+from drug_mentions import adhoc, contract, queries
 
 EDGES = "drug string, source string, journal string, date_mention date"
 COUNTS = "journal string, distinct_drugs bigint"
@@ -19,7 +19,7 @@ def edges(spark, rows):
 
 
 def test_top_journals_keeps_every_tie_sorted_by_name(spark):
-    found = adhoc.top_journals(
+    found = queries.top_journals(
         edges(
             spark,
             [
@@ -36,7 +36,7 @@ def test_top_journals_keeps_every_tie_sorted_by_name(spark):
 
 
 def test_same_drug_twice_in_a_journal_counts_once_and_null_journals_are_ignored(spark):
-    found = adhoc.top_journals(
+    found = queries.top_journals(
         edges(
             spark,
             [
@@ -52,7 +52,7 @@ def test_same_drug_twice_in_a_journal_counts_once_and_null_journals_are_ignored(
         )
     )
     assert_df_equality(found, spark.createDataFrame([("J2", 2)], COUNTS), ignore_nullable=True)
-    counts = adhoc.journal_drug_counts(
+    counts = queries.journal_drug_counts(
         edges(spark, [("A", "pubmed", "J1", D1), ("A", "pubmed", "J1", D2)])
     )
     assert_df_equality(counts, spark.createDataFrame([("J1", 1)], COUNTS), ignore_nullable=True)
@@ -79,18 +79,18 @@ def ranked_edges(spark):
     ],
 )
 def test_top_k_includes_ties_at_the_cut_sorted_by_count_then_name(spark, ranked_edges, k, expected):
-    found = adhoc.top_journals(ranked_edges, k)
+    found = queries.top_journals(ranked_edges, k)
     assert_df_equality(found, spark.createDataFrame(expected, COUNTS), ignore_nullable=True)
 
 
 def test_top_journals_of_no_edges_is_empty(spark):
-    assert adhoc.top_journals(edges(spark, []), 3).collect() == []
+    assert queries.top_journals(edges(spark, []), 3).collect() == []
     with pytest.raises(ValueError, match="k must be at least 1, got 0"):
-        adhoc.top_journals(edges(spark, []), 0)
+        queries.top_journals(edges(spark, []), 0)
 
 
 def test_related_drugs_count_pubmed_mentions_only(spark):
-    found = adhoc.related_drugs(
+    found = queries.related_drugs(
         edges(
             spark,
             [
@@ -115,7 +115,7 @@ def test_related_drugs_count_pubmed_mentions_only(spark):
 
 def test_related_drugs_of_a_drug_without_pubmed_journal_is_empty(spark):
     rows = [("A", "clinical_trials", "J1", D1), ("B", "pubmed", "J1", D1)]
-    assert adhoc.related_drugs(edges(spark, rows), "A").collect() == []
+    assert queries.related_drugs(edges(spark, rows), "A").collect() == []
 
 
 @pytest.mark.parametrize(
@@ -125,17 +125,20 @@ def test_related_drugs_of_a_drug_without_pubmed_journal_is_empty(spark):
         ("  TetraCycline \n", "TETRACYCLINE"),
         ("tranexamic \t  acid", "TRANEXAMIC ACID"),
         ("\u00a0iso\u2003prenaline ", "ISO PRENALINE"),  # Unicode spaces too
+        ("cafe\u0301ine\u200b", "CAF\u00c9INE"),  # NFC, zero-width space: as the drug list
+        ("caf\\xc3\\xa9ine", "CAF\u00c9INE"),  # an escape run, decoded as in the drug list
+        (" \t ", None),  # blank: no name
     ],
 )
-def test_normalise_drug_name(raw, expected):
-    assert adhoc.normalise_drug_name(raw) == expected
+def test_normalise_drug_name_is_the_drug_list_normaliser(spark, raw, expected):
+    assert adhoc.normalise_drug_name(spark, raw) == expected
 
 
 def test_has_drug_matches_the_exact_normalised_name(spark):
     drugs = spark.createDataFrame([("TRANEXAMIC ACID",), ("ETHANOL",)], "drug string")
-    assert adhoc.has_drug(drugs, "TRANEXAMIC ACID")
-    assert not adhoc.has_drug(drugs, "TRANEXAMIC")
-    assert not adhoc.has_drug(drugs, "ethanol")
+    assert queries.has_drug(drugs, "TRANEXAMIC ACID")
+    assert not queries.has_drug(drugs, "TRANEXAMIC")
+    assert not queries.has_drug(drugs, "ethanol")
 
 
 GRAPH = {

@@ -1,31 +1,39 @@
-"""Ad-hoc queries on the drug-mention graph: readers to one edge table, then pure queries.
+"""The ad-hoc job's steps: read the graph into one edge table, answer the query, show it.
 
-Both readers give the same edge DataFrame, ``drug, source, journal, date_mention`` (one row
+Both readers give the same edge DataFrame (:data:`drug_mentions.queries.EDGE_COLUMNS`, one row
 per mention; ``journal`` may be NULL): :func:`read_graph` from the consolidated
 ``output.json``, :func:`read_mentions` from the Parquet ``mentions/`` folder (no driver-side
-JSON, so the same queries run at terabyte scale). The queries are ``DataFrame -> DataFrame``
-functions whose results are small (one row per answer journal / drug); only the entry point
-``jobs/adhoc.py`` collects them.
+JSON, so the same queries run at terabyte scale). Both read with the contract's schemas
+(:data:`drug_mentions.contract.GRAPH_SCHEMA`, ``MENTIONS_SCHEMA``). :func:`answer` runs one of
+the queries of :mod:`drug_mentions.queries` and collects its small result; the entry point
+``jobs/adhoc.py`` prints it as JSON or as a table (:func:`as_table`).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
+from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from drug_mentions import match, queries
+from drug_mentions.config import Settings
 from drug_mentions.contract import (
     CORRUPT,
     GRAPH_SCHEMA,
+    MENTIONS_DIR,
     MENTIONS_SCHEMA,
+    OUTPUT_JSON,
     PUBLICATION_SOURCES,
-    PUBMED,
 )
 from drug_mentions.errors import InputError
-from drug_mentions.storage import HadoopFS, qualified
+from drug_mentions.storage import HadoopFS, is_local, local_path, qualified
 
-EDGE_COLUMNS = ("drug", "source", "journal", "date_mention")
+log = logging.getLogger(__name__)
+
 # output.json as written, plus the column a file that is not such JSON fills.
 _GRAPH_READ_SCHEMA = f"{GRAPH_SCHEMA}, {CORRUPT} STRING"
 
@@ -36,11 +44,16 @@ class Graph:
 
     edges: DataFrame
     drugs: DataFrame  # one column ``drug``
+    origin: str  # OUTPUT_JSON (every drug of the list) or MENTIONS_DIR (drugs with an edge)
 
 
-def normalise_drug_name(name: str) -> str:
-    """As the pipeline normalises the drug list: trim, collapse inner whitespace, upper-case."""
-    return " ".join(name.split()).upper()
+@dataclass(frozen=True)
+class Query:
+    """What the user asked: the drugs related to ``related_drug``, the ``top`` K journals, or
+    (neither) the journal(s) mentioning the most distinct drugs."""
+
+    related_drug: str | None = None
+    top: int | None = None
 
 
 # --- Pure transformations -----------------------------------------------------------------
@@ -68,54 +81,7 @@ def edges_from_graph(graph: DataFrame) -> DataFrame:
 
 def edges_from_mentions(mentions: DataFrame) -> DataFrame:
     """The Parquet edges, reduced to the columns the queries use."""
-    return mentions.select(*EDGE_COLUMNS)
-
-
-def journal_drug_counts(edges: DataFrame) -> DataFrame:
-    """``journal, distinct_drugs``: drugs mentioned by each journal (both sources, NULLs out)."""
-    has_journal = F.col("journal").isNotNull()
-    return (
-        edges.filter(has_journal)
-        .groupBy("journal")
-        .agg(F.countDistinct("drug").alias("distinct_drugs"))
-    )
-
-
-def top_journals(edges: DataFrame, k: int = 1) -> DataFrame:
-    """The journals whose distinct-drug count is at least the k-th best count.
-
-    ``k=1`` gives every journal tied for the most drugs. Ties at the cut are all kept (SQL's
-    ``FETCH FIRST k ROWS WITH TIES``): counts 3, 2, 2, 1 with ``k=2`` give the three first.
-    The cut is found with a distributed top-k (``orderBy().limit(k)``, no global window) and
-    applied through a broadcast of its single row. Sorted by count descending, then journal.
-    """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    counts = journal_drug_counts(edges)
-    best_k = counts.orderBy(F.desc("distinct_drugs")).limit(k)
-    cut = best_k.agg(F.min("distinct_drugs").alias("cut"))
-    reaches_cut = F.col("distinct_drugs") >= F.col("cut")
-    kept = counts.join(F.broadcast(cut), on=reaches_cut, how="inner")
-    return kept.select("journal", "distinct_drugs").orderBy(F.desc("distinct_drugs"), "journal")
-
-
-def related_drugs(edges: DataFrame, drug: str) -> DataFrame:
-    """Drugs other than ``drug`` sharing a journal with it through PubMed mentions only.
-
-    ``drug`` must already be normalised (:func:`normalise_drug_name`). One column ``drug``,
-    sorted.
-    """
-    is_pubmed = (F.col("source") == PUBMED) & F.col("journal").isNotNull()
-    pubmed = edges.filter(is_pubmed).select("journal", "drug").distinct()
-    is_drug: Column = F.col("drug") == F.lit(drug)
-    its_journals = pubmed.filter(is_drug).select("journal").distinct()
-    neighbours = pubmed.join(F.broadcast(its_journals), on="journal", how="inner")
-    return neighbours.filter(~is_drug).select("drug").distinct().orderBy("drug")
-
-
-def has_drug(drugs: DataFrame, drug: str) -> bool:
-    """Whether ``drug`` (normalised) is in ``drugs`` (reads at most one row)."""
-    return not drugs.filter(F.col("drug") == F.lit(drug)).limit(1).isEmpty()
+    return mentions.select(*queries.EDGE_COLUMNS)
 
 
 # --- Readers ------------------------------------------------------------------------------
@@ -138,7 +104,7 @@ def read_graph(spark: SparkSession, path: str) -> Graph:
         raise InputError(
             f'{path}: not a drug-mention graph (expected a JSON object with a "drugs" array)'
         )
-    return Graph(edges=edges_from_graph(graph), drugs=drugs_from_graph(graph))
+    return Graph(edges=edges_from_graph(graph), drugs=drugs_from_graph(graph), origin=OUTPUT_JSON)
 
 
 def read_mentions(spark: SparkSession, path: str) -> Graph:
@@ -147,4 +113,69 @@ def read_mentions(spark: SparkSession, path: str) -> Graph:
     if not fs.is_dir(path):
         raise InputError(f"{path}: mentions folder not found")
     edges = edges_from_mentions(spark.read.schema(MENTIONS_SCHEMA).parquet(qualified(path)))
-    return Graph(edges=edges, drugs=edges.select("drug"))
+    return Graph(edges=edges, drugs=edges.select("drug"), origin=MENTIONS_DIR)
+
+
+def read(spark: SparkSession, settings: Settings, from_mentions: bool) -> Graph:
+    """The graph the settings name: ``settings.mentions`` or ``settings.graph``."""
+    if from_mentions:
+        log.info("Reading the Parquet edges of %s", settings.mentions)
+        return read_mentions(spark, settings.mentions)
+    log.info("Reading the graph %s", settings.graph)
+    return read_graph(spark, settings.graph)
+
+
+# --- Answering ----------------------------------------------------------------------------
+
+
+def normalise_drug_name(spark: SparkSession, name: str) -> str | None:
+    """``name`` as the pipeline normalises the drug list: the very same transformation
+    (:func:`drug_mentions.match.with_drug_name`) on a one-row frame. None when blank."""
+    asked = spark.createDataFrame([(name,)], "raw_drug string")
+    return match.with_drug_name(asked).select("drug").first()["drug"]
+
+
+def answer(spark: SparkSession, graph: Graph, query: Query) -> dict[str, Any]:
+    """Run the query; the result as the JSON object ``--json`` prints. An unknown drug is an
+    :class:`InputError`."""
+    if query.related_drug is not None:
+        drug = normalise_drug_name(spark, query.related_drug)
+        if drug is None or not queries.has_drug(graph.drugs, drug):
+            mentions = graph.origin == MENTIONS_DIR
+            where = f"has no mention in {MENTIONS_DIR}/" if mentions else "is not in the graph"
+            raise InputError(f"unknown drug {query.related_drug!r}: {drug or ''} {where}")
+        rows = queries.related_drugs(graph.edges, drug).collect()
+        return {"drug": drug, "related_drugs": [row.drug for row in rows]}
+    rows = queries.top_journals(graph.edges, query.top or 1).collect()
+    if query.top is not None:
+        return {"top": [{"journal": r.journal, "distinct_drugs": r.distinct_drugs} for r in rows]}
+    return {
+        "distinct_drugs": rows[0].distinct_drugs if rows else 0,
+        "journals": [row.journal for row in rows],
+    }
+
+
+def as_table(result: dict[str, Any]) -> str:
+    """The result for a reader of the terminal."""
+    if "related_drugs" in result:
+        lines = [f"Drugs sharing a journal with {result['drug']} (PubMed mentions):"]
+        lines += [f"  {drug}" for drug in result["related_drugs"]] or ["  (none)"]
+    elif "top" in result:
+        lines = ["distinct_drugs  journal"]
+        lines += [f"{row['distinct_drugs']:>14}  {row['journal']}" for row in result["top"]]
+    else:
+        lines = [f"Journal(s) mentioning the most distinct drugs ({result['distinct_drugs']}):"]
+        lines += [f"  {journal}" for journal in result["journals"]] or ["  (none)"]
+    return "\n".join(lines)
+
+
+def write_result(spark: SparkSession, path: str, text: str) -> None:
+    """The JSON result into a file, local (folders created) or gs://."""
+    if is_local(path):
+        target = local_path(path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        HadoopFS(spark, path).write_text(path, text)
+    log.info("Result written to %s", path)

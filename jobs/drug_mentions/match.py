@@ -1,4 +1,4 @@
-"""Drug list clean-up and whole-word matching of drug names in titles.
+"""Drug list clean-up (the one drug-name normaliser) and whole-word matching in titles.
 
 Words are maximal runs of Unicode letters and digits; everything else separates words. A
 drug (one or more words) is mentioned when its word sequence occurs in the title's word
@@ -36,15 +36,26 @@ def words(text: Column) -> Column:
     return F.coalesce(found, F.array().cast("array<string>"))
 
 
-def with_drug_fields(drugs: DataFrame) -> DataFrame:
-    """Raw drug rows -> ``drug`` (trimmed, collapsed, upper-cased), ``atccode``, ``words``
-    and ``reason`` (malformed, empty name, or a name already listed)."""
-    texts = {"_name": ("raw_drug", clean.TEXT_STEPS), "atccode": ("raw_atccode", clean.TEXT_STEPS)}
-    name = clean.with_steps(drugs, texts)
-    # Words of the name as written (as for titles), not of its upper-cased form.
-    cleaned = name.select(
+def with_drug_name(drugs: DataFrame) -> DataFrame:
+    """Add ``drug`` and ``words`` from ``raw_drug``: the one drug-name normaliser.
+
+    The name is cleaned as any text (:data:`drug_mentions.clean.TEXT_STEPS`: escape runs
+    decoded, NFC, whitespace trimmed and collapsed), then upper-cased; blank -> NULL. ``words``
+    are the words of the name as written (as for titles), not of its upper-cased form. The drug
+    list goes through it, and so does the name an ad-hoc ``--related-drug`` asks for
+    (:func:`drug_mentions.adhoc.normalise_drug_name`)."""
+    name = clean.with_steps(drugs, {"_name": ("raw_drug", clean.TEXT_STEPS)})
+    return name.select(
         "*", F.upper(F.col("_name")).alias("drug"), words(F.col("_name")).alias("words")
     ).drop("_name")
+
+
+def with_drug_fields(drugs: DataFrame) -> DataFrame:
+    """Raw drug rows -> ``atccode`` (cleaned text), ``drug`` and ``words``
+    (:func:`with_drug_name`) and ``reason`` (malformed, empty name, or a name already listed:
+    the row with the smallest atccode is kept)."""
+    atccode = clean.with_steps(drugs, {"atccode": ("raw_atccode", clean.TEXT_STEPS)})
+    cleaned = with_drug_name(atccode)
     first_of_name = Window.partitionBy("drug").orderBy(
         F.col("atccode").asc_nulls_last(), F.col("file"), F.col("raw_atccode")
     )
