@@ -2,12 +2,17 @@
 
 The package is shipped to Dataproc as a zip (``python_file_uris``); it needs nothing but
 PySpark at run time. Importing the package itself does not import PySpark, so light tools
-(the GCS CLI, the build script) can read :mod:`drug_mentions.contract` without it.
+(the GCS CLI, the build and release scripts) can read :mod:`drug_mentions.contract` without it.
 
-Modules, in pipeline order: ``extract`` (discover and read inputs), ``clean`` (text, dates,
-ids, reject reasons), ``merge`` (duplicates, surrogate ids), ``match`` (tokens -> drugs),
-``graph`` (output.json), ``load`` (writing and atomic publishing), ``report``
-(run_report.json), ``pipeline`` (the run), ``adhoc`` (queries on the graph).
+Modules, in pipeline order: ``contract`` (sources, files, columns, schemas, reject reasons,
+output names: plain Python), ``discover`` (find and check the input files), ``extract`` (read
+them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``merge`` (duplicates,
+surrogate ids) with ``components`` (its graph algorithms), ``match`` (the drug-name
+normaliser, tokens -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
+publishing), ``report`` (run_report.json), ``runner`` (one run, step by step). The ad-hoc job:
+``adhoc`` (read the graph, answer, format) and ``queries`` (the queries). Support: ``config``
+(settings), ``storage`` (local and gs:// files), ``console`` (logs and errors on stderr),
+``errors`` (the input error and its exit code).
 """
 
 __version__ = "0.1.0"

@@ -13,12 +13,13 @@ it, which cost several times the read of the record.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from drug_mentions.contract import INVALID_DATE, MALFORMED_RECORD, MISSING_TITLE, REJECT_COLUMNS
+from drug_mentions import contract
 
 # A run of literal escapes such as \xc3\xb1 (backslash, x, two hex digits), repeated.
 _ESCAPE_RUN = r"(?:\\x[0-9A-Fa-f]{2})+"
@@ -32,20 +33,10 @@ _ASCII_SPACES = ("\t", "\n", "\x0b", "\x0c", "\r")
 
 # Accepted date shapes: d/M/yyyy (day first), yyyy-M-d, yyyy/M/d, d Month yyyy.
 _DATE_SHAPE = r"^(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} [A-Za-z]+ \d{4})$"
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+# fmt: off
+_MONTHS = ("january", "february", "march", "april", "may", "june",
+           "july", "august", "september", "october", "november", "december")
+# fmt: on
 
 
 def is_ascii(text: Column) -> Column:
@@ -204,9 +195,9 @@ def with_clean_fields(records: DataFrame) -> DataFrame:
 def with_reject_reason(records: DataFrame) -> DataFrame:
     """Add ``reason``: why the record cannot be used (NULL when it can), first failing rule."""
     reason = (
-        F.when(F.col("malformed"), F.lit(MALFORMED_RECORD))
-        .when(F.col("title").isNull(), F.lit(MISSING_TITLE))
-        .when(F.col("date_mention").isNull(), F.lit(INVALID_DATE))
+        F.when(F.col("malformed"), F.lit(contract.MALFORMED_RECORD))
+        .when(F.col("title").isNull(), F.lit(contract.MISSING_TITLE))
+        .when(F.col("date_mention").isNull(), F.lit(contract.INVALID_DATE))
     )
     return records.withColumn("reason", reason)
 
@@ -235,6 +226,16 @@ def with_reject_fields(records: DataFrame, fields: dict[str, str]) -> DataFrame:
     ).drop(*fields.values())
 
 
-def rejects(records: DataFrame) -> DataFrame:
-    """The rows of ``rejects/``: rejected, non-blank rows as ``REJECT_COLUMNS``."""
-    return records.where(is_rejected()).select(*REJECT_COLUMNS)
+def clean_records(raw: DataFrame) -> DataFrame:
+    """Raw publication records -> ``contract.RECORD_COLUMNS``: clean fields, reject reason,
+    and the raw fields and line of the rejected ones only (:func:`with_reject_fields`)."""
+    cleaned = raw.transform(with_clean_fields).transform(with_reject_reason)
+    fields = with_reject_fields(cleaned, contract.PUBLICATION_FIELDS)
+    return fields.select(*contract.RECORD_COLUMNS)
+
+
+def rejects(*frames: DataFrame) -> DataFrame:
+    """The rows of ``rejects/``: the rejected, non-blank rows of each frame (drug rows,
+    publication records: each after :func:`with_reject_fields`) as ``contract.REJECT_COLUMNS``."""
+    found = [frame.where(is_rejected()).select(*contract.REJECT_COLUMNS) for frame in frames]
+    return functools.reduce(DataFrame.unionByName, found)

@@ -20,6 +20,7 @@ from pyspark.sql import types as T
 
 from drug_mentions.contract import (
     CORRUPT,
+    DRUGS,
     JSON_KEYS,
     MALFORMED_RECORD,
     PUBMED,
@@ -28,6 +29,7 @@ from drug_mentions.contract import (
     CsvSpec,
 )
 from drug_mentions.discover import Inputs
+from drug_mentions.errors import InputError
 from drug_mentions.storage import FileInfo
 
 if TYPE_CHECKING:
@@ -178,3 +180,15 @@ def unreadable_json_files(counts: RowCounts, inputs: Inputs) -> list[str]:
         if readable == 0 and not empty_array:
             bad.append(name)
     return bad
+
+
+def check_read(counts: RowCounts, inputs: Inputs) -> None:
+    """Raise :class:`InputError` for the fatal input errors only reading can find: a JSON file
+    from which no record can be read, a drug list without a usable row. ``counts``: rows per
+    file and reason of every input (publication records and drug rows)."""
+    unreadable = unreadable_json_files(counts, inputs)
+    if unreadable:
+        raise InputError(f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)")
+    if counts.usable(DRUGS) == 0:
+        names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
+        raise InputError(f"{names}: no usable drug row (empty drug list)")

@@ -74,3 +74,9 @@ def iter_documents(mentions: DataFrame, drugs: DataFrame) -> Iterator[dict[str, 
     """Stream the per-drug documents to the driver in drug order."""
     for row in drug_documents(mentions, drugs).toLocalIterator():
         yield to_document(row)
+
+
+def write_graph(out: IO[str], mentions: DataFrame, drugs: DataFrame) -> int:
+    """``output.json`` of the edges ``mentions`` and the kept ``drugs`` into ``out``; returns
+    the number of drugs written."""
+    return write_json(iter_documents(mentions, drugs), out)

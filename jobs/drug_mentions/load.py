@@ -21,7 +21,9 @@ import json
 import logging
 import os
 import shutil
-from typing import Any
+import tempfile
+from collections.abc import Callable
+from typing import IO, Any, TypeVar
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -30,6 +32,7 @@ from drug_mentions.errors import InputError
 from drug_mentions.storage import HadoopFS, is_local, join, local_path
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OUR_ENTRIES = {
     contract.OUTPUT_JSON,
@@ -90,6 +93,19 @@ class Publisher:
                 out.write(text)
         else:
             self.fs.write_text(self.path(entry), text)
+
+    def write_with(self, entry: str, write: Callable[[IO[str]], T]) -> T:
+        """A UTF-8 file streamed by ``write`` (given the open text file; its result is
+        returned): in place locally, else into a local temporary file uploaded at the end."""
+        if self.local:
+            with open(self.path(entry), "w", encoding="utf-8", newline="\n") as out:
+                return write(out)
+        with tempfile.TemporaryDirectory() as tmp:
+            local = os.path.join(tmp, entry)
+            with open(local, "w", encoding="utf-8", newline="\n") as out:
+                result = write(out)
+            self.fs.copy_from_local(local, self.path(entry))
+        return result
 
     def commit(self, marker: dict[str, Any]) -> None:
         """Write the completion marker, then make the run visible at ``output``."""

@@ -13,6 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import DataFrame, Observation
@@ -106,7 +107,9 @@ def edge_counts(observation: Observation) -> EdgeCounts:
 
 @dataclass(frozen=True)
 class RunFacts:
-    """Everything the report states about a run, besides its id, paths and timing."""
+    """Everything the report counts about a run: input files (and the source of each), rows
+    per file and reason, merged records and edges per source, and the number of drugs in
+    ``output.json`` (None when it was not written)."""
 
     sources: tuple[str, ...]
     files: list[FileInfo]
@@ -114,11 +117,24 @@ class RunFacts:
     rows: RowCounts
     merged: dict[str, int]
     edges: EdgeCounts
+    output_json_drugs: int | None
 
 
-def build(facts: RunFacts) -> dict[str, Any]:
-    """The report's counts: ``files``, ``sources``, ``rejects_total``, ``edges``,
-    ``drugs_mentioned``."""
+@dataclass(frozen=True)
+class RunInfo:
+    """Which run: id, code version, paths, and start and end (seconds since the epoch)."""
+
+    run_id: str
+    version: str
+    input: str
+    output: str
+    started: float
+    finished: float
+
+
+def build(facts: RunFacts, run: RunInfo) -> dict[str, Any]:
+    """The report: the run (:class:`RunInfo`) and its counts (``files``, ``sources``,
+    ``rejects_total``, ``edges``, ``drugs_mentioned``, ``output_json``)."""
     files = [
         {
             "file": info.name,
@@ -147,7 +163,22 @@ def build(facts: RunFacts) -> dict[str, Any]:
         "rejects_total": sum(s["rejected"] for s in sources.values()),
         "edges": {**edges, "total": sum(facts.edges.per_source.values())},
         "drugs_mentioned": facts.edges.drugs_mentioned,
+        "output_json": {
+            "written": facts.output_json_drugs is not None,
+            "drugs": facts.output_json_drugs,
+        },
+        "run_id": run.run_id,
+        "version": run.version,
+        "input": run.input,
+        "output": run.output,
+        "started_at": _iso(run.started),
+        "finished_at": _iso(run.finished),
+        "duration_seconds": round(run.finished - run.started, 3),
     }
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
 def to_json(report: dict[str, Any]) -> str:

@@ -12,8 +12,6 @@ write read that copy; ``output.json`` and the edge counts read the written ``men
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +36,6 @@ from drug_mentions import (
     report,
 )
 from drug_mentions.config import Settings
-from drug_mentions.errors import InputError
 from drug_mentions.storage import qualified
 
 log = logging.getLogger(__name__)
@@ -90,31 +87,20 @@ def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
     """Discover, read, clean and count the inputs; raise :class:`InputError` on bad input."""
     inputs = discover.discover(spark, settings.input, settings.json_format)
     raw = extract.read_publications(spark, inputs)
-    cleaned = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
-    narrow = clean.with_reject_fields(cleaned, contract.PUBLICATION_FIELDS).select(
-        *contract.RECORD_COLUMNS
-    )
-    records = narrow.persist(StorageLevel.DISK_ONLY)
+    records = clean.clean_records(raw).persist(StorageLevel.DISK_ONLY)
     try:
         # The pass that reads, cleans and persists the records counts them too.
         counts, (drug_rows, drug_schema) = concurrently(
             lambda: report.RowCounts.of(records), lambda: _read_drugs(spark, inputs)
         )
-        unreadable = extract.unreadable_json_files(counts, inputs)
-        if unreadable:
-            raise InputError(
-                f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)"
-            )
-        drug_counts = report.RowCounts.of_rows(drug_rows)
-        if drug_counts.usable(contract.DRUGS) == 0:
-            names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
-            raise InputError(f"{names}: no usable drug row (empty drug list)")
+        counts += report.RowCounts.of_rows(drug_rows)
+        extract.check_read(counts, inputs)
     except BaseException:
         records.unpersist()
         raise
     drugs = spark.createDataFrame(drug_rows, drug_schema)
     kept_drugs = drugs.where(clean.is_usable())
-    return Cleaned(inputs, drugs, kept_drugs, records, counts + drug_counts)
+    return Cleaned(inputs, drugs, kept_drugs, records, counts)
 
 
 def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> dict[str, Any]:
@@ -129,16 +115,11 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
         publisher = load.Publisher(spark, settings.output, run_id)
         publisher.begin()
         try:
-            summary = _write(spark, settings, publisher, cleaned)
-            summary.update(
-                run_id=run_id,
-                version=__version__,
-                input=settings.input,
-                output=settings.output,
-                started_at=datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-                finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                duration_seconds=round(time.time() - started, 3),
+            facts = _write(spark, settings, publisher, cleaned)
+            info = report.RunInfo(
+                run_id, __version__, settings.input, settings.output, started, time.time()
             )
+            summary = report.build(facts, info)
             publisher.write_text(contract.RUN_REPORT, report.to_json(summary))
             publisher.commit(summary)
         except BaseException:
@@ -152,9 +133,9 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
 
 def _write(
     spark: SparkSession, settings: Settings, publisher: load.Publisher, cleaned: Cleaned
-) -> dict[str, Any]:
-    """Write rejects/, mentions/ and output.json; return the report's counts."""
-    rejects = clean.rejects(cleaned.drugs).unionByName(clean.rejects(cleaned.records))
+) -> report.RunFacts:
+    """Write rejects/, mentions/ and output.json; return what the report counts."""
+    rejects = clean.rejects(cleaned.drugs, cleaned.records)
     usable = cleaned.records.where(clean.is_usable())
     _, merged = concurrently(
         lambda: load.write_rejects(rejects, qualified(publisher.path(contract.REJECTS_DIR))),
@@ -173,32 +154,18 @@ def _write(
     log.info("matched %d edges %s", sum(edges.per_source.values()), edges.per_source)
     drugs_in_json = None
     if settings.write_output_json:
+        # The one driver-side step: per-drug documents streamed into output.json (documented).
         written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(mentions_path)
-        drugs_in_json = _write_output_json(publisher, written, cleaned.kept_drugs)
-    facts = report.RunFacts(
+        drugs_in_json = publisher.write_with(
+            contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, cleaned.kept_drugs)
+        )
+        log.info("wrote %s (%d drugs)", contract.OUTPUT_JSON, drugs_in_json)
+    return report.RunFacts(
         sources=contract.SOURCES,
         files=cleaned.inputs.all_files(),
         source_of=cleaned.inputs.source_of(),
         rows=cleaned.counts,
         merged=merged.merged,
         edges=edges,
+        output_json_drugs=drugs_in_json,
     )
-    summary = report.build(facts)
-    summary["output_json"] = {"written": drugs_in_json is not None, "drugs": drugs_in_json}
-    return summary
-
-
-def _write_output_json(publisher: load.Publisher, mentions: DataFrame, drugs: DataFrame) -> int:
-    """The one driver-side step: stream per-drug documents into output.json (documented)."""
-    target = publisher.path(contract.OUTPUT_JSON)
-    if publisher.local:
-        with open(target, "w", encoding="utf-8", newline="\n") as out:
-            count = graph.write_json(graph.iter_documents(mentions, drugs), out)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            local = os.path.join(tmp, contract.OUTPUT_JSON)
-            with open(local, "w", encoding="utf-8", newline="\n") as out:
-                count = graph.write_json(graph.iter_documents(mentions, drugs), out)
-            publisher.fs.copy_from_local(local, target)
-    log.info("wrote %s (%d drugs)", contract.OUTPUT_JSON, count)
-    return count
