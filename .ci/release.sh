@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The release steps of the tag workflow (.github/workflows/release.yml, job `deploy`, through
-# `make release`), and exactly what tests/gcs/test_release.py runs against fake-gcs-server:
+# `make release`), and exactly what tests/gcs_cli/test_release.py runs against fake-gcs-server:
 #
 #   1. the tag must be v<drug_mentions.__version__>;
 #   2. `make package` builds dist/ (reproducible), plus dist/release.json (version, tag, commit,

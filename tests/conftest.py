@@ -42,7 +42,7 @@ def sample_submit(tmp_path_factory):
 
     Returns (output folder, completed process). Tests must not modify the folder: copy it.
     """
-    from helpers import DATA, spark_submit
+    from tests.helpers import DATA, spark_submit
 
     out = tmp_path_factory.mktemp("sample") / "output"
     result = spark_submit("pipeline.py", "--input", str(DATA), "--output", str(out))

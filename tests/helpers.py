@@ -1,4 +1,4 @@
-"""Helpers shared by test modules (import as ``from helpers import ...``)."""
+"""Helpers shared by test modules (import as ``from tests.helpers import ...``)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import load_entry_point, spark_submit
+
+from tests.helpers import load_entry_point, spark_submit
 
 adhoc_job = load_entry_point("adhoc")
 

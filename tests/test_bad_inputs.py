@@ -45,7 +45,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers import DATA, load_entry_point
+
+from tests.helpers import DATA, load_entry_point
 
 pipeline = load_entry_point("pipeline")
 

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import DATA, REPO, load_entry_point, spark_submit_command, spark_submit_env
+
+from tests.helpers import DATA, REPO, load_entry_point, spark_submit_command, spark_submit_env
 
 pipeline = load_entry_point("pipeline")
 

@@ -7,7 +7,8 @@ import re
 import tomllib
 
 import hcl2
-from helpers import REPO
+
+from tests.helpers import REPO
 
 
 def _terraform_variable_default(name: str) -> str:

@@ -11,7 +11,8 @@ import json
 import subprocess
 
 import pytest
-from helpers import REPO, VENV_BIN, spark_submit_env
+
+from tests.helpers import REPO, VENV_BIN, spark_submit_env
 
 
 def plain_spark_submit(script: str, *args: str) -> subprocess.CompletedProcess:

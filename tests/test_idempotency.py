@@ -15,7 +15,8 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers import DATA, load_entry_point
+
+from tests.helpers import DATA, load_entry_point
 
 pipeline = load_entry_point("pipeline")
 

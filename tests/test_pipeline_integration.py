@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DATA, load_entry_point, spark_submit
-from sample_expected import EXPECTED_OUTPUT, SURROGATE
+
+from tests.helpers import DATA, load_entry_point, spark_submit
+from tests.sample_expected import EXPECTED_OUTPUT, SURROGATE
 
 pipeline = load_entry_point("pipeline")
 

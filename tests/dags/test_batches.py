@@ -24,7 +24,8 @@ except ImportError:  # Airflow 3.1
     from airflow.models.dagbag import BundleDagBag
 
 from airflow.exceptions import TaskDeferred
-from fake_dataproc import FakeDataprocHook, State
+
+from tests.dags.fake_dataproc import FakeDataprocHook, State
 
 RUN = "20261125t030000"
 OTHER_RUN = "20261124t030000"

@@ -9,7 +9,7 @@ from drug_mentions import config
 from drug_mentions.config import Settings, parse_toml
 from drug_mentions.errors import InputError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_conf_files_parse():
