@@ -22,6 +22,15 @@ def load_entry_point(name: str) -> ModuleType:
     return module
 
 
+def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Create ``folder`` with the given files (text as UTF-8, bytes as they are)."""
+    folder.mkdir(exist_ok=True)
+    for name, content in files.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (folder / name).write_bytes(data)
+    return folder
+
+
 def spark_submit_env() -> dict[str, str]:
     """The environment spark-submit needs: the venv first on PATH (find-spark-home uses python3)."""
     env = dict(os.environ)

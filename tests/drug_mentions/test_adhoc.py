@@ -1,4 +1,4 @@
-"""Unit tests of drug_mentions.adhoc and .queries: edge readers and the queries, on inline data."""
+"""Unit tests of drug_mentions.adhoc: edge readers, the drug-name normaliser, answers, tables."""
 
 from __future__ import annotations
 
@@ -7,115 +7,16 @@ import json
 
 import pytest
 from chispa import assert_df_equality
-from drug_mentions import adhoc, contract, queries
+from drug_mentions import adhoc, contract
+from drug_mentions.config import Settings
+from drug_mentions.errors import InputError
 
 EDGES = "drug string, source string, journal string, date_mention date"
-COUNTS = "journal string, distinct_drugs bigint"
 D1, D2 = dt.date(2020, 1, 1), dt.date(2020, 2, 1)
 
 
 def edges(spark, rows):
     return spark.createDataFrame(rows, EDGES)
-
-
-def test_top_journals_keeps_every_tie_sorted_by_name(spark):
-    found = queries.top_journals(
-        edges(
-            spark,
-            [
-                ("A", "pubmed", "Zeta", D1),
-                ("B", "clinical_trials", "Zeta", D1),
-                ("B", "pubmed", "Alpha", D1),
-                ("C", "pubmed", "Alpha", D2),
-                ("A", "pubmed", "Beta", D1),
-            ],
-        )
-    )
-    expected = spark.createDataFrame([("Alpha", 2), ("Zeta", 2)], COUNTS)
-    assert_df_equality(found, expected, ignore_nullable=True)
-
-
-def test_same_drug_twice_in_a_journal_counts_once_and_null_journals_are_ignored(spark):
-    found = queries.top_journals(
-        edges(
-            spark,
-            [
-                ("A", "pubmed", "J1", D1),
-                ("A", "pubmed", "J1", D2),
-                ("A", "clinical_trials", "J1", D2),
-                ("B", "pubmed", "J2", D1),
-                ("C", "pubmed", "J2", D1),
-                ("A", "pubmed", None, D1),
-                ("B", "pubmed", None, D1),
-                ("C", "clinical_trials", None, D1),
-            ],
-        )
-    )
-    assert_df_equality(found, spark.createDataFrame([("J2", 2)], COUNTS), ignore_nullable=True)
-    counts = queries.journal_drug_counts(
-        edges(spark, [("A", "pubmed", "J1", D1), ("A", "pubmed", "J1", D2)])
-    )
-    assert_df_equality(counts, spark.createDataFrame([("J1", 1)], COUNTS), ignore_nullable=True)
-
-
-@pytest.fixture
-def ranked_edges(spark):
-    """Distinct drugs per journal: J1 3, J2 2, J3 2, J4 1."""
-    rows = [(drug, "pubmed", "J1", D1) for drug in "ABC"]
-    rows += [(drug, "pubmed", "J2", D1) for drug in "AB"]
-    rows += [(drug, "clinical_trials", "J3", D2) for drug in "CD"]
-    rows += [("D", "pubmed", "J4", D1)]
-    return edges(spark, rows)
-
-
-@pytest.mark.parametrize(
-    ("k", "expected"),
-    [
-        (1, [("J1", 3)]),
-        (2, [("J1", 3), ("J2", 2), ("J3", 2)]),  # the tie at the cut is kept whole
-        (3, [("J1", 3), ("J2", 2), ("J3", 2)]),
-        (4, [("J1", 3), ("J2", 2), ("J3", 2), ("J4", 1)]),
-        (10, [("J1", 3), ("J2", 2), ("J3", 2), ("J4", 1)]),
-    ],
-)
-def test_top_k_includes_ties_at_the_cut_sorted_by_count_then_name(spark, ranked_edges, k, expected):
-    found = queries.top_journals(ranked_edges, k)
-    assert_df_equality(found, spark.createDataFrame(expected, COUNTS), ignore_nullable=True)
-
-
-def test_top_journals_of_no_edges_is_empty(spark):
-    assert queries.top_journals(edges(spark, []), 3).collect() == []
-    with pytest.raises(ValueError, match="k must be at least 1, got 0"):
-        queries.top_journals(edges(spark, []), 0)
-
-
-def test_related_drugs_count_pubmed_mentions_only(spark):
-    found = queries.related_drugs(
-        edges(
-            spark,
-            [
-                ("A", "pubmed", "J1", D1),
-                ("C", "pubmed", "J1", D2),
-                ("B", "pubmed", "J1", D2),
-                ("B", "pubmed", "J1", D1),
-                ("X", "clinical_trials", "J1", D1),  # same journal, but a clinical trial
-                ("A", "clinical_trials", "J2", D1),  # A only through a trial in J2
-                ("Y", "pubmed", "J2", D1),
-                ("A", "pubmed", None, D1),  # no journal: relates A to nothing
-                ("Z", "pubmed", None, D1),
-                ("A", "pubmed", "J3", D1),  # A alone in J3; A itself is never related
-            ],
-        ),
-        "A",
-    )
-    assert_df_equality(
-        found, spark.createDataFrame([("B",), ("C",)], "drug string"), ignore_nullable=True
-    )
-
-
-def test_related_drugs_of_a_drug_without_pubmed_journal_is_empty(spark):
-    rows = [("A", "clinical_trials", "J1", D1), ("B", "pubmed", "J1", D1)]
-    assert queries.related_drugs(edges(spark, rows), "A").collect() == []
 
 
 @pytest.mark.parametrize(
@@ -132,13 +33,6 @@ def test_related_drugs_of_a_drug_without_pubmed_journal_is_empty(spark):
 )
 def test_normalise_drug_name_is_the_drug_list_normaliser(spark, raw, expected):
     assert adhoc.normalise_drug_name(spark, raw) == expected
-
-
-def test_has_drug_matches_the_exact_normalised_name(spark):
-    drugs = spark.createDataFrame([("TRANEXAMIC ACID",), ("ETHANOL",)], "drug string")
-    assert queries.has_drug(drugs, "TRANEXAMIC ACID")
-    assert not queries.has_drug(drugs, "TRANEXAMIC")
-    assert not queries.has_drug(drugs, "ethanol")
 
 
 GRAPH = {
@@ -198,3 +92,132 @@ def test_read_mentions_gives_the_same_edges_from_parquet(spark, tmp_path):
         ],
     )
     assert_df_equality(graph.edges, expected_edges, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_readers_refuse_what_is_not_a_graph(spark, tmp_path):
+    missing, folder, junk = tmp_path / "nope.json", tmp_path / "folder", tmp_path / "junk.json"
+    folder.mkdir()
+    junk.write_text('{"not": "a graph"}', encoding="utf-8")
+    messages = []
+    for read, path in [
+        (adhoc.read_graph, missing),
+        (adhoc.read_graph, folder),
+        (adhoc.read_graph, junk),
+        (adhoc.read_mentions, missing),
+    ]:
+        with pytest.raises(InputError) as error:
+            read(spark, str(path))
+        messages.append(str(error.value))
+    assert messages == [
+        f"{missing}: graph file not found",
+        f"{folder}: is a folder, expected the pipeline's output.json",
+        f'{junk}: not a drug-mention graph (expected a JSON object with a "drugs" array)',
+        f"{missing}: mentions folder not found",
+    ]
+
+
+@pytest.fixture
+def sample_graph(spark):
+    """J1: A, B (PubMed), C (trial); J2: A (trial), D (PubMed); E listed, never mentioned."""
+    rows = [
+        ("A", "pubmed", "J1", D1),
+        ("B", "pubmed", "J1", D2),
+        ("C", "clinical_trials", "J1", D1),
+        ("A", "clinical_trials", "J2", D1),
+        ("D", "pubmed", "J2", D2),
+        ("E\u0301", "pubmed", None, D1),
+    ]
+    drugs = spark.createDataFrame(
+        [(d,) for d in ["A", "B", "C", "D", "E\u0301", "É"]], "drug string"
+    )
+    return adhoc.Graph(edges(spark, rows), drugs, origin=contract.OUTPUT_JSON)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (adhoc.Query(), {"distinct_drugs": 3, "journals": ["J1"]}),
+        (
+            adhoc.Query(top=2),
+            {
+                "top": [
+                    {"journal": "J1", "distinct_drugs": 3},
+                    {"journal": "J2", "distinct_drugs": 2},
+                ]
+            },
+        ),
+        (adhoc.Query(related_drug=" a "), {"drug": "A", "related_drugs": ["B"]}),
+        (adhoc.Query(related_drug="d"), {"drug": "D", "related_drugs": []}),  # J2: A by trial
+        (adhoc.Query(related_drug="e\u0301"), {"drug": "É", "related_drugs": []}),  # NFC
+    ],
+)
+def test_answer_runs_the_query(spark, sample_graph, query, expected):
+    assert adhoc.answer(spark, sample_graph, query) == expected
+
+
+def test_answer_of_no_edges_has_no_journal(spark):
+    empty = adhoc.Graph(edges(spark, []), spark.createDataFrame([], "drug string"), "x")
+    assert adhoc.answer(spark, empty, adhoc.Query()) == {"distinct_drugs": 0, "journals": []}
+
+
+@pytest.mark.parametrize(
+    ("origin", "name", "message"),
+    [
+        (contract.OUTPUT_JSON, "aspirin ", "unknown drug 'aspirin ': ASPIRIN is not in the graph"),
+        (
+            contract.MENTIONS_DIR,
+            "Aspirin",
+            "unknown drug 'Aspirin': ASPIRIN has no mention in mentions/",
+        ),
+        (contract.OUTPUT_JSON, " \t", "unknown drug ' \\t':  is not in the graph"),
+    ],
+)
+def test_answer_refuses_an_unknown_drug(spark, sample_graph, origin, name, message):
+    graph = adhoc.Graph(sample_graph.edges, sample_graph.drugs, origin)
+    with pytest.raises(InputError) as error:
+        adhoc.answer(spark, graph, adhoc.Query(related_drug=name))
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("result", "table"),
+    [
+        (
+            {"distinct_drugs": 2, "journals": ["J1", "J2"]},
+            "Journal(s) mentioning the most distinct drugs (2):\n  J1\n  J2",
+        ),
+        (
+            {"distinct_drugs": 0, "journals": []},
+            "Journal(s) mentioning the most distinct drugs (0):\n  (none)",
+        ),
+        (
+            {"top": [{"journal": "J1", "distinct_drugs": 12}]},
+            "distinct_drugs  journal\n            12  J1",
+        ),
+        (
+            {"drug": "A", "related_drugs": []},
+            "Drugs sharing a journal with A (PubMed mentions):\n  (none)",
+        ),
+        (
+            {"drug": "A", "related_drugs": ["B", "C"]},
+            "Drugs sharing a journal with A (PubMed mentions):\n  B\n  C",
+        ),
+    ],
+)
+def test_as_table(result, table):
+    assert adhoc.as_table(result) == table
+
+
+def test_write_result_creates_the_folders(spark, tmp_path):
+    target = tmp_path / "run" / "adhoc" / "top.json"
+    adhoc.write_result(spark, str(target), '{"drug": "É"}\n')
+    assert target.read_bytes() == '{"drug": "É"}\n'.encode()
+
+
+def test_read_takes_the_path_the_settings_name(spark, tmp_path):
+    graph_file = tmp_path / "output.json"
+    graph_file.write_text(json.dumps(GRAPH), encoding="utf-8")
+    settings = Settings(graph=str(graph_file), mentions=str(tmp_path / "absent"))
+    assert adhoc.read(spark, settings, from_mentions=False).origin == contract.OUTPUT_JSON
+    with pytest.raises(InputError, match="absent: mentions folder not found"):
+        adhoc.read(spark, settings, from_mentions=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from chispa import assert_df_equality
-from drug_mentions import clean
+from drug_mentions import clean, contract
 from pyspark.sql import functions as F
 
 
@@ -129,3 +129,118 @@ def test_with_reject_reason_precedence(spark):
     assert_df_equality(
         out.select("name", "reason"), expected, ignore_row_order=True, ignore_nullable=True
     )
+
+
+RAW = (
+    "source string, file string, raw_id string, raw_title string, raw_date string, "
+    "raw_journal string, raw_line string, malformed boolean, blank boolean"
+)
+
+
+def _sorted(frame):
+    """Rows in (file, reason) order: chispa cannot sort a map column itself."""
+    return frame.orderBy("file", "reason")
+
+
+def _raw_records(spark):
+    """Publication records in the readers' raw shape: usable, rejected, blank, malformed."""
+    rows = [
+        ("pubmed", "p.csv", " 1 ", "A  title", "01/02/2020", "J", None, False, False),
+        ("pubmed", "p.csv", "2", "  ", "2020-01-01", "J", None, False, False),
+        ("pubmed", "p.json", "3", "T", "31/02/2021", None, '{"id": "3"}', False, False),
+        ("pubmed", "p.csv", None, None, None, None, "   ", True, True),  # blank line
+        ("clinical_trials", "c.csv", "4", None, None, None, "4,x", True, False),
+    ]
+    return spark.createDataFrame(rows, RAW)
+
+
+def test_clean_records_keep_raw_fields_of_rejects_only(spark):
+    records = clean.clean_records(_raw_records(spark))
+    assert tuple(records.columns) == contract.RECORD_COLUMNS
+    expected = spark.createDataFrame(
+        [
+            ("pubmed", "p.csv", None, False, "1", "A title", "J", dt.date(2020, 2, 1), None, None),
+            (
+                "pubmed",
+                "p.csv",
+                "missing_title",
+                False,
+                "2",
+                None,
+                "J",
+                dt.date(2020, 1, 1),
+                {"id": "2", "title": "  ", "date": "2020-01-01", "journal": "J"},
+                None,
+            ),
+            (
+                "pubmed",
+                "p.json",
+                "invalid_date",
+                False,
+                "3",
+                "T",
+                None,
+                None,
+                {"id": "3", "title": "T", "date": "31/02/2021", "journal": None},
+                '{"id": "3"}',
+            ),
+            ("pubmed", "p.csv", "malformed_record", True, None, None, None, None, None, None),
+            (
+                "clinical_trials",
+                "c.csv",
+                "malformed_record",
+                False,
+                "4",
+                None,
+                None,
+                None,
+                {"id": "4", "title": None, "date": None, "journal": None},
+                "4,x",
+            ),
+        ],
+        "source string, file string, reason string, blank boolean, id string, title string, "
+        "journal string, date_mention date, fields map<string,string>, raw_line string",
+    )
+    assert_df_equality(_sorted(records), _sorted(expected), ignore_nullable=True)
+
+
+def test_rejects_of_drugs_and_records(spark):
+    records = clean.clean_records(_raw_records(spark))
+    drugs = spark.createDataFrame(
+        [
+            ("drugs", "d.csv", None, False, {"atccode": "A1"}, None),  # kept: not a reject
+            ("drugs", "d.csv", "duplicate_drug", False, {"atccode": "A2", "drug": "x"}, "A2,x"),
+            ("drugs", "d.csv", "malformed_record", True, None, " "),  # blank line
+        ],
+        "source string, file string, reason string, blank boolean, "
+        "fields map<string,string>, raw_line string",
+    )
+    found = clean.rejects(drugs, records)
+    expected = spark.createDataFrame(
+        [
+            ("drugs", "d.csv", "duplicate_drug", {"atccode": "A2", "drug": "x"}, "A2,x"),
+            (
+                "pubmed",
+                "p.csv",
+                "missing_title",
+                {"id": "2", "title": "  ", "date": "2020-01-01", "journal": "J"},
+                None,
+            ),
+            (
+                "pubmed",
+                "p.json",
+                "invalid_date",
+                {"id": "3", "title": "T", "date": "31/02/2021", "journal": None},
+                '{"id": "3"}',
+            ),
+            (
+                "clinical_trials",
+                "c.csv",
+                "malformed_record",
+                {"id": "4", "title": None, "date": None, "journal": None},
+                "4,x",
+            ),
+        ],
+        contract.REJECTS_SCHEMA,
+    )
+    assert_df_equality(_sorted(found), _sorted(expected), ignore_nullable=True)

@@ -1,112 +1,23 @@
-"""Unit tests of drug_mentions.extract: discovery, header checks, CSV and JSON readers."""
+"""Unit tests of drug_mentions.extract: CSV and JSON readers, the checks only reading can do."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 from drug_mentions import clean, contract, discover, extract
 from drug_mentions.errors import InputError
 from drug_mentions.report import RowCounts
+from drug_mentions.storage import FileInfo
+
+from tests.helpers import write_files as _write
 
 DRUGS = "atccode,drug\nA1,ETHANOL\n"
-PUBMED = "id,title,date,journal\n1,t,2020-01-01,J\n"
 TRIALS = "id,scientific_title,date,journal\nNCT1,t,2020-01-01,J\n"
-
-
-def _write(folder, files: dict[str, str | bytes]):
-    folder.mkdir(exist_ok=True)
-    for name, content in files.items():
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
-        (folder / name).write_bytes(data)
-    return folder
 
 
 def _rows(frame, *columns):
     return sorted((tuple(row[c] for c in columns) for row in frame.collect()), key=repr)
-
-
-def test_discover_groups_files_and_tells_json_kinds(spark, tmp_path):
-    folder = _write(
-        tmp_path / "in",
-        {
-            "drugs.csv": DRUGS,
-            "pubmed.csv": PUBMED,
-            "pubmed_2021.csv": "journal,date,title,id,extra\n",  # reordered + extra column
-            "pubmed.json": "\ufeff \n [ ]",
-            "pubmed_lines.json": '{"id": 1}\n',
-            "pubmed_more.jsonl": "[1]\n",  # .jsonl is always JSON Lines
-            "clinical_trials.csv": TRIALS,
-            "notes.txt": "ignored",
-        },
-    )
-    inputs = discover.discover(spark, str(folder), "auto")
-    assert [f.name for f in inputs.all_files()] == [
-        "clinical_trials.csv",
-        "drugs.csv",
-        "pubmed.csv",
-        "pubmed.json",
-        "pubmed_2021.csv",
-        "pubmed_lines.json",
-        "pubmed_more.jsonl",
-    ]
-    assert {h: [f.name for f in fs] for h, fs in inputs.pubmed_csv.items()} == {
-        ("id", "title", "date", "journal"): ["pubmed.csv"],
-        ("journal", "date", "title", "id", "extra"): ["pubmed_2021.csv"],
-    }
-    assert [f.name for f in inputs.pubmed_json_array] == ["pubmed.json"]
-    assert [f.name for f in inputs.pubmed_json_lines] == ["pubmed_lines.json", "pubmed_more.jsonl"]
-
-
-@pytest.mark.parametrize(
-    ("files", "message"),
-    [
-        ({"pubmed.csv": PUBMED, "clinical_trials.csv": TRIALS}, "no drugs file (drugs*.csv) found"),
-        (
-            {"drugs.csv": DRUGS, "clinical_trials.csv": TRIALS},
-            "no PubMed file (pubmed*.csv or pubmed*.json or pubmed*.jsonl or pubmed*.ndjson) found",
-        ),
-        (
-            {"drugs.csv": DRUGS, "pubmed.csv": PUBMED},
-            "no clinical trials file (clinical_trials*.csv) found",
-        ),
-    ],
-)
-def test_discover_missing_required_file(spark, tmp_path, files, message):
-    folder = _write(tmp_path / "in", files)
-    with pytest.raises(InputError) as error:
-        discover.discover(spark, str(folder), "auto")
-    assert str(error.value) == f"{folder}: {message}"
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        (
-            "clinical_trials.csv",
-            "id,title,date,journal\n",
-            "clinical_trials.csv: missing column(s) scientific_title (header has: id, title, date, journal)",
-        ),
-        (
-            "pubmed.csv",
-            "id;title;date;journal\n",
-            "pubmed.csv: missing column(s) id, title, date, journal (header has: id;title;date;journal)",
-        ),
-        ("drugs.csv", "", "drugs.csv: empty file, expected a header line"),
-        ("pubmed.json", "  \n", "pubmed.json: empty file, no JSON record can be read"),
-    ],
-)
-def test_discover_bad_header_names_the_file(spark, tmp_path, name, content, message):
-    files = {"drugs.csv": DRUGS, "pubmed.csv": PUBMED, "clinical_trials.csv": TRIALS}
-    files[name] = content
-    folder = _write(tmp_path / "in", files)
-    with pytest.raises(InputError) as error:
-        discover.discover(spark, str(folder), "auto")
-    assert str(error.value) == message
-
-
-def test_discover_missing_folder(spark, tmp_path):
-    with pytest.raises(InputError) as error:
-        discover.discover(spark, str(tmp_path / "nope"), "auto")
-    assert str(error.value) == f"{tmp_path / 'nope'}: input folder not found"
 
 
 def test_read_csv_handles_bom_crlf_quotes_blank_lines_and_bad_rows(spark, tmp_path):
@@ -141,8 +52,6 @@ def test_read_csv_handles_bom_crlf_quotes_blank_lines_and_bad_rows(spark, tmp_pa
 
 
 def _info(path):
-    from drug_mentions.storage import FileInfo
-
     return FileInfo("file://" + str(path), path.name, path.stat().st_size)
 
 
@@ -215,3 +124,63 @@ def test_unreadable_json_files(spark, tmp_path):
         "pubmed_broken.json",
         "pubmed_junk.json",
     ]
+
+
+def _inputs(drugs: list[str], arrays: list[str], lines: list[str]) -> discover.Inputs:
+    def infos(names):
+        return [FileInfo(f"file:///in/{name}", name, 10) for name in names]
+
+    return discover.Inputs(
+        drugs={("atccode", "drug"): infos(drugs)},
+        pubmed_csv={},
+        trials={},
+        pubmed_json_array=infos(arrays),
+        pubmed_json_lines=infos(lines),
+    )
+
+
+def _counts(rows: dict[tuple[str, str, str | None, bool], int]) -> RowCounts:
+    return RowCounts(Counter(rows))
+
+
+def test_check_read_names_the_first_unreadable_json_file():
+    inputs = _inputs(["drugs.csv"], ["a.json", "b.json"], ["c.jsonl"])
+    counts = _counts(
+        {
+            ("drugs", "drugs.csv", None, False): 1,
+            ("pubmed", "a.json", contract.MALFORMED_RECORD, False): 1,
+            ("pubmed", "b.json", None, False): 2,
+            ("pubmed", "c.jsonl", contract.MALFORMED_RECORD, False): 3,
+            ("pubmed", "c.jsonl", None, True): 4,  # blank lines do not make it readable
+        }
+    )
+    with pytest.raises(InputError) as error:
+        extract.check_read(counts, inputs)
+    assert str(error.value) == "a.json: no JSON record can be read (not JSON, or no object)"
+
+
+def test_check_read_refuses_a_drug_list_without_a_usable_row():
+    inputs = _inputs(["drugs.csv", "drugs_2.csv"], ["empty.json"], [])
+    counts = _counts(
+        {
+            ("drugs", "drugs.csv", contract.MISSING_DRUG, False): 2,
+            ("drugs", "drugs_2.csv", None, True): 1,  # a blank line is not a drug
+            ("pubmed", "other.csv", None, False): 5,
+        }
+    )
+    with pytest.raises(InputError) as error:
+        extract.check_read(counts, inputs)
+    assert str(error.value) == "drugs.csv, drugs_2.csv: no usable drug row (empty drug list)"
+
+
+def test_check_read_accepts_an_empty_array_and_one_usable_drug():
+    inputs = _inputs(["drugs.csv"], ["empty.json"], ["ok.jsonl"])
+    counts = _counts(
+        {
+            ("drugs", "drugs.csv", contract.DUPLICATE_DRUG, False): 1,
+            ("drugs", "drugs.csv", None, False): 1,
+            ("pubmed", "ok.jsonl", contract.MALFORMED_RECORD, False): 1,
+            ("pubmed", "ok.jsonl", contract.INVALID_DATE, False): 1,  # read, then rejected
+        }
+    )
+    assert extract.check_read(counts, inputs) is None

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import json
 
-from drug_mentions import graph
+from drug_mentions import contract, graph
 
 EDGE_SCHEMA = (
     "drug string, atccode string, source string, id string, title string, journal string, "
@@ -62,3 +62,33 @@ def test_write_json_text_is_exact_and_parses():
     empty = io.StringIO()
     assert graph.write_json([], empty) == 0
     assert json.loads(empty.getvalue()) == {"drugs": []}
+
+
+def test_write_graph_streams_the_documents_of_the_edges(spark):
+    edges = spark.createDataFrame(
+        [("B", "b1", "pubmed", "1", "t", None, dt.date(2020, 1, 2))], EDGE_SCHEMA
+    )
+    drugs = spark.createDataFrame([("B", "b1"), ("A", None)], "drug string, atccode string")
+    out = io.StringIO()
+    assert graph.write_graph(out, edges, drugs) == 2
+    assert json.loads(out.getvalue()) == {
+        "drugs": [
+            {"drug": "A", "atccode": None, "pubmed": [], "clinical_trials": [], "journals": []},
+            {
+                "drug": "B",
+                "atccode": "b1",
+                "pubmed": [
+                    {"id": "1", "title": "t", "journal": None, "date_mention": "2020-01-02"}
+                ],
+                "clinical_trials": [],
+                "journals": [],
+            },
+        ]
+    }
+    assert list(json.loads(out.getvalue())["drugs"][1]) == list(contract.DOCUMENT_KEYS)
+
+
+def test_write_json_of_no_drug():
+    out = io.StringIO()
+    assert graph.write_json([], out) == 0
+    assert out.getvalue() == '{\n  "drugs": []\n}\n'

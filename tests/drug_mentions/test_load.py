@@ -1,8 +1,9 @@
-"""Unit tests of drug_mentions.load.Publisher: local atomic publish and its recovery."""
+"""Unit tests of drug_mentions.load: local atomic publish, its recovery, the writers."""
 
 from __future__ import annotations
 
 import pytest
+from drug_mentions import load
 from drug_mentions.errors import InputError
 from drug_mentions.load import Publisher
 
@@ -67,3 +68,35 @@ def test_a_rerun_drops_the_previous_adhoc_result(spark, tmp_path):
     publisher.write_text("output.json", "new")
     publisher.commit({"run_id": "r6"})
     assert _tree(tmp_path) == ["output", "output/_SUCCESS", "output/output.json"]
+
+
+def test_write_with_streams_a_file_into_the_staging_folder(spark, tmp_path):
+    target = tmp_path / "output"
+    publisher = Publisher(spark, str(target), "r7")
+    publisher.begin()
+
+    def write(out) -> int:
+        out.write("é\n")
+        out.write("line 2\n")
+        return 42
+
+    assert publisher.write_with("output.json", write) == 42
+    assert (tmp_path / ".output.staging-r7" / "output.json").read_bytes() == "é\nline 2\n".encode()
+    publisher.commit({})
+    assert _tree(tmp_path) == ["output", "output/_SUCCESS", "output/output.json"]
+
+
+def test_write_parquet_edges_and_rejects_layout(spark, tmp_path):
+    edges = spark.createDataFrame(
+        [("A", "a", "pubmed", "1"), ("A", "a", "clinical_trials", "N")],
+        "drug string, atccode string, source string, id string",
+    )
+    load.write_parquet_edges(edges, str(tmp_path / "mentions"))
+    rejects = spark.createDataFrame(
+        [("drugs", "d.csv", "missing_drug")], "source string, file string, reason string"
+    )
+    load.write_rejects(rejects, str(tmp_path / "rejects"))
+    partitions = sorted(p.name for p in (tmp_path / "mentions").iterdir() if p.is_dir())
+    assert partitions == ["source=clinical_trials", "source=pubmed"]
+    lines = [p.read_text() for p in (tmp_path / "rejects").glob("*.json") if p.stat().st_size]
+    assert lines == ['{"source":"drugs","file":"d.csv","reason":"missing_drug"}\n']

@@ -107,3 +107,29 @@ def test_with_drug_fields_normalises_and_rejects(spark):
         "atccode string, drug string, words array<string>, reason string",
     )
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_with_drug_name_is_the_one_normaliser(spark):
+    """Text rules (escape runs, NFC, Unicode spaces), then upper-case; words as written."""
+    raw = spark.createDataFrame(
+        [
+            ("a", r" caf\xc3\xa9ine "),
+            ("b", "cafe\u0301ine"),
+            ("c", "tranexamic\u00a0\u200b acid"),
+            ("d", "\u01f0ethanol"),  # ǰ upper-cases to J + a combining mark: still one word
+            ("e", " \t"),
+        ],
+        "key string, raw_drug string",
+    )
+    out = match.with_drug_name(raw).select("key", "drug", "words")
+    expected = spark.createDataFrame(
+        [
+            ("a", "CAF\u00c9INE", ["CAF\u00c9INE"]),
+            ("b", "CAF\u00c9INE", ["CAF\u00c9INE"]),
+            ("c", "TRANEXAMIC ACID", ["TRANEXAMIC", "ACID"]),
+            ("d", "J\u030cETHANOL", ["J\u030cETHANOL"]),
+            ("e", None, []),
+        ],
+        "key string, drug string, words array<string>",
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)

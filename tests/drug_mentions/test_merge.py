@@ -8,7 +8,7 @@ import random
 
 import pytest
 from chispa import assert_df_equality
-from drug_mentions import components, merge
+from drug_mentions import merge
 from drug_mentions.errors import InputError
 
 SCHEMA = "source string, id string, title string, journal string, date_mention date"
@@ -140,20 +140,3 @@ def test_a_merge_that_would_need_more_rounds_fails_instead_of_splitting(spark):
         merge.merge_duplicates(
             frame, max_rounds=2, surrogate_prefix="surrogate-", driver_max_edges=0
         )
-
-
-def test_driver_labels_keep_the_smallest_node_of_each_component():
-    edges = [
-        ("s", "id:9", "td:b"),
-        ("s", "id:3", "td:b"),
-        ("s", "id:3", "td:a"),
-        ("t", "id:3", "td:z"),
-        ("s", "id:7", "td:q"),
-    ]
-    assert sorted(components.driver_labels(edges)) == [
-        ("s", "id:9", "id:3"),
-        ("s", "td:a", "id:3"),
-        ("s", "td:b", "id:3"),
-        ("s", "td:q", "id:7"),
-        ("t", "td:z", "id:3"),
-    ]
