@@ -14,7 +14,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test setup-gcs run test lint package release bench-quick clean
+.PHONY: help setup setup-test setup-gcs run test test-fast lint package release bench-quick clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,11 @@ test: setup-test  ## set up, then run lint + the whole test suite + Terraform an
 	$(BIN)/python -m pytest
 	bash .ci/terraform-checks.sh
 	bash .ci/workflow-checks.sh
+
+# The edit loop: every test but those starting a spark-submit JVM or the GCS emulator (pytest
+# markers spark_submit, emulator: tests/conftest.py applies them and enforces them).
+test-fast: setup-test  ## the tests without spark-submit or the GCS emulator (edit loop; not CI)
+	$(BIN)/python -m pytest -m "not spark_submit and not emulator"
 
 lint: setup-test  ## ruff lint + format check only
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

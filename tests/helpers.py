@@ -9,9 +9,23 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 VENV_BIN = Path(sys.executable).parent
+
+# The test being set up or run (set by tests/conftest.py), for :func:`require_marker`.
+RUNNING_TEST: pytest.Item | None = None
+
+
+def require_marker(marker: str) -> None:
+    """Fail the running test unless it carries ``marker``: it is about to start what the
+    marker names (``spark_submit``: a spark-submit JVM, ``emulator``: fake-gcs-server), and
+    ``make test-fast`` leaves tests out by marker."""
+    test = RUNNING_TEST
+    if test is not None and test.get_closest_marker(marker) is None:
+        pytest.fail(f"{test.nodeid} starts a {marker} process: mark it {marker}", pytrace=False)
 
 
 def load_entry_point(name: str) -> ModuleType:
@@ -40,6 +54,7 @@ def spark_submit_env() -> dict[str, str]:
 
 def spark_submit_command(script: str, *args: str) -> list[str]:
     """The real spark-submit of the venv on ``jobs/<script>``: one core, small, no UI."""
+    require_marker("spark_submit")
     return [
         str(VENV_BIN / "spark-submit"),
         "--master",

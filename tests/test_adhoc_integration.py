@@ -42,9 +42,10 @@ TOP_4 = {
 
 
 @pytest.fixture
-def sample_run(sample_submit):
-    """The pipeline's output folder for data/ (one spark-submit run per session, see conftest)."""
-    return sample_submit[0]
+def sample_run(sample_main):
+    """The pipeline's output folder for data/ (one in-process run per session, see conftest;
+    test_pipeline_integration checks an in-process run gives the spark-submit run's bytes)."""
+    return sample_main
 
 
 def run(capsys, *args: str) -> tuple[int, str, list[str]]:

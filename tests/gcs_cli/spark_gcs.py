@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from tests.helpers import require_marker
+
 SPARK_SUBMIT = Path(sys.executable).parent / "spark-submit"
 
 
@@ -43,6 +45,7 @@ def gcs_conf(emulator_url: str) -> dict[str, str]:
 
 def spark_submit_command(emulator_url: str, script: Path | str, *args: str) -> list[str]:
     """``spark-submit --master local[1] --conf ... SCRIPT ARGS`` with a small, quiet setup."""
+    require_marker("spark_submit")
     conf = {
         **gcs_conf(emulator_url),
         "spark.ui.enabled": "false",
