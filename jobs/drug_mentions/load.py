@@ -144,8 +144,9 @@ class Publisher:
 
 
 def write_parquet_edges(mentions: DataFrame, path: str) -> None:
-    """``mentions/``: Parquet partitioned by ``source`` (pubmed | clinical_trials)."""
-    mentions.write.mode("overwrite").partitionBy("source").parquet(path)
+    """``mentions/``: Parquet (``contract.MENTION_COLUMNS``) partitioned by ``source``
+    (pubmed | clinical_trials); readers use ``contract.MENTIONS_SCHEMA``."""
+    mentions.write.mode("overwrite").partitionBy(contract.MENTIONS_PARTITION).parquet(path)
 
 
 def write_rejects(rejects: DataFrame, path: str) -> None:
