@@ -1,4 +1,4 @@
-"""Normalisation of text, dates and ids, and the reject reason of each record.
+"""Normalisation of text, dates and ids, the reject reason of each record, the rows of rejects/.
 
 All built-in Spark functions (no Python UDF): escape runs are decoded with ``unhex`` +
 ``is_valid_utf8`` + ``decode`` inside higher-order functions, Unicode NFC comes from ICU4J

@@ -1,5 +1,9 @@
 """One pipeline run: discover -> read -> clean -> reject -> merge -> match -> write -> publish.
 
+This module only sequences the steps; each lives in its module (``discover``, ``extract``,
+``clean``, ``merge``, ``match``, ``load``, ``graph``, ``report``), and two independent steps
+may run at the same time (:func:`concurrently`).
+
 All input checks that can fail the run (folder, files, headers, unreadable JSON, empty drug
 list) happen before the first byte is written, so a bad input leaves no trace.
 
