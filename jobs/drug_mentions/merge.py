@@ -26,7 +26,7 @@ from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
 from drug_mentions.components import checkpoint, connected_components, driver_labels
-from drug_mentions.contract import PUBLICATION_COLUMNS
+from drug_mentions.contract import PUBLICATION_COLUMNS, PUBLICATION_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -209,12 +209,15 @@ def merge_duplicates(
             "on the driver" if on_driver else "in rounds",
         )
     labelled = label_candidates(candidates, max_rounds, on_driver)
-    merged_candidates = checkpoint(merge_components(labelled, surrogate_prefix))
-    per_source = merged_candidates.groupBy("source").agg(
-        F.sum("records").alias("records"), F.count(F.lit(1)).alias("publications")
+    # Records merged into another, per source: counted while the merge is materialised.
+    into_another = {
+        source: F.sum(F.when(F.col("source") == source, F.col("records") - 1))
+        for source in PUBLICATION_SOURCES
+    }
+    merged_candidates, found = _materialise(
+        merge_components(labelled, surrogate_prefix), **into_another
     )
-    merged = {row.source: int(row.records - row.publications) for row in per_source.collect()}
-    merged = {source: n for source, n in merged.items() if n}
+    merged = {source: found[source] for source in PUBLICATION_SOURCES if found[source]}
     log.info("merge: records merged into another, per source: %s", merged)
     if singles is None:
         return Merged(merged_candidates, merged)
