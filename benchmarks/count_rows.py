@@ -12,12 +12,11 @@ with the scan floor. Writes ``timing.json`` (seconds inside the job, rows counte
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 
 from drug_mentions import contract, discover, extract
+from job_timing import write_timing
 from pyspark.sql import SparkSession
 
 
@@ -31,10 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     inputs = discover.discover(spark, args.input, "auto")
     drugs = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs).count()
     publications = extract.read_publications(spark, inputs).count()
-    timing = {"duration_seconds": round(time.time() - started, 3), "rows": drugs + publications}
-    os.makedirs(args.output, exist_ok=True)
-    with open(os.path.join(args.output, "timing.json"), "w", encoding="utf-8") as out:
-        json.dump(timing, out)
+    write_timing(args.output, started, rows=drugs + publications)
     spark.stop()
     return 0
 

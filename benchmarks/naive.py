@@ -16,13 +16,13 @@ space), which the generator guarantees. Writes ``mentions/`` (Parquet by source)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 
 from drug_mentions import clean, merge, runner
 from drug_mentions.config import Settings
+from job_timing import write_timing
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     edges = naive_edges(spark, args.input)
     mentions = os.path.join(args.output, "mentions")
     edges.write.mode("overwrite").partitionBy("source").parquet(mentions)
-    timing = {"duration_seconds": round(time.time() - started, 3)}
-    with open(os.path.join(args.output, "timing.json"), "w", encoding="utf-8") as out:
-        json.dump(timing, out)
+    write_timing(args.output, started)
     spark.stop()
     return 0
 

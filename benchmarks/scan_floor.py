@@ -13,12 +13,12 @@ written) beside the Parquet folders.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 
 from drug_mentions import contract, discover, extract
+from job_timing import write_timing
 from pyspark.sql import SparkSession
 
 
@@ -35,9 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     publications = extract.read_publications(spark, inputs)
     drugs.write.mode("overwrite").parquet(os.path.join(args.output, "drugs"))
     publications.write.mode("overwrite").parquet(os.path.join(args.output, "publications"))
-    timing = {"duration_seconds": round(time.time() - started, 3)}
-    with open(os.path.join(args.output, "timing.json"), "w", encoding="utf-8") as out:
-        json.dump(timing, out)
+    write_timing(args.output, started)
     spark.stop()
     return 0
 
