@@ -53,19 +53,19 @@ GRAPH = {
     ]
 }
 
+# The edges of GRAPH (and of the same mentions as Parquet): one per publication of each drug.
+GRAPH_EDGES = [
+    ("A", "pubmed", "J1", D1),
+    ("A", "pubmed", None, D2),
+    ("A", "clinical_trials", "J2", D2),
+]
+
 
 def test_read_graph_explodes_both_sources_and_keeps_the_whole_drug_list(spark, tmp_path):
     path = tmp_path / "output.json"
     path.write_text(json.dumps(GRAPH, indent=2), encoding="utf-8")
     graph = adhoc.read_graph(spark, str(path))
-    expected_edges = edges(
-        spark,
-        [
-            ("A", "pubmed", "J1", D1),
-            ("A", "pubmed", None, D2),
-            ("A", "clinical_trials", "J2", D2),
-        ],
-    )
+    expected_edges = edges(spark, GRAPH_EDGES)
     assert_df_equality(graph.edges, expected_edges, ignore_row_order=True, ignore_nullable=True)
     expected_drugs = spark.createDataFrame([("A",), ("B",)], "drug string")
     assert_df_equality(graph.drugs, expected_drugs, ignore_row_order=True, ignore_nullable=True)
@@ -83,14 +83,7 @@ def test_read_mentions_gives_the_same_edges_from_parquet(spark, tmp_path):
     folder = tmp_path / "mentions"
     mentions.write.partitionBy("source").parquet(str(folder))
     graph = adhoc.read_mentions(spark, str(folder))
-    expected_edges = edges(
-        spark,
-        [
-            ("A", "pubmed", "J1", D1),
-            ("A", "pubmed", None, D2),
-            ("A", "clinical_trials", "J2", D2),
-        ],
-    )
+    expected_edges = edges(spark, GRAPH_EDGES)
     assert_df_equality(graph.edges, expected_edges, ignore_row_order=True, ignore_nullable=True)
 
 

@@ -40,6 +40,30 @@ def spark_submit(emulator_url: str, script: Path, *args: str) -> subprocess.Comp
     return result
 
 
+def upload_sample_input(gcs, bucket: str) -> None:
+    """data/ (4 files) uploaded to gs://B/input/ with the CLI's transfer functions."""
+    data = REPO / "data"
+    files = [
+        (p, f"{contract.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
+    ]
+    plan = transfer.plan_uploads(gcs, bucket, f"{contract.INPUT_PREFIX}/", files)
+    assert transfer.upload(gcs, plan) == len(files) == 4
+
+
+def run_pipeline(emulator_url: str, bucket: str, output: str) -> None:
+    """The pipeline (spark-submit) on gs://B/input into gs://B/<output>, as run RUN_ID."""
+    spark_submit(
+        emulator_url,
+        PIPELINE,
+        "--input",
+        f"gs://{bucket}/{contract.INPUT_PREFIX}",
+        "--output",
+        f"gs://{bucket}/{output}",
+        "--run-id",
+        RUN_ID,
+    )
+
+
 @pytest.fixture(scope="module")
 def local_output(gcs_server, tmp_path_factory) -> Path:
     """The pipeline on data/ into a local folder: the reference output."""
@@ -52,22 +76,8 @@ def local_output(gcs_server, tmp_path_factory) -> Path:
 def gcs_run(gcs, gcs_server) -> str:
     """data/ uploaded to gs://B/input, then the pipeline run into gs://B/runs/RUN_ID."""
     bucket = new_bucket(gcs)
-    data = REPO / "data"
-    files = [
-        (p, f"{contract.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
-    ]
-    plan = transfer.plan_uploads(gcs, bucket, f"{contract.INPUT_PREFIX}/", files)
-    assert transfer.upload(gcs, plan) == len(files) == 4
-    spark_submit(
-        gcs_server.url,
-        PIPELINE,
-        "--input",
-        f"gs://{bucket}/{contract.INPUT_PREFIX}",
-        "--output",
-        f"gs://{bucket}/{contract.RUNS_PREFIX}/{RUN_ID}",
-        "--run-id",
-        RUN_ID,
-    )
+    upload_sample_input(gcs, bucket)
+    run_pipeline(gcs_server.url, bucket, f"{contract.RUNS_PREFIX}/{RUN_ID}")
     return bucket
 
 
@@ -144,25 +154,12 @@ def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
 
 def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
     bucket = new_bucket(gcs)
-    data = REPO / "data"
-    files = [
-        (p, f"{contract.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
-    ]
-    assert transfer.upload(gcs, transfer.plan_uploads(gcs, bucket, "input/", files)) == 4
+    upload_sample_input(gcs, bucket)
     prefix = f"{contract.RUNS_PREFIX}/{RUN_ID}/"
     stale = f"{prefix}{contract.ADHOC_DIR}/top_journals.json"
     gcs.bucket(bucket).blob(stale).upload_from_string('{"journals": ["stale"]}')
 
-    spark_submit(
-        gcs_server.url,
-        PIPELINE,
-        "--input",
-        f"gs://{bucket}/{contract.INPUT_PREFIX}",
-        "--output",
-        f"gs://{bucket}/{prefix}",
-        "--run-id",
-        RUN_ID,
-    )
+    run_pipeline(gcs_server.url, bucket, prefix)
 
     names = {b.name.removeprefix(prefix) for b in gcs.list_blobs(bucket, prefix=prefix)}
     assert {name.split("/")[0] for name in names} == {
