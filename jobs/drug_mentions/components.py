@@ -11,9 +11,10 @@ driver for a graph that fits there.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
 
 from drug_mentions.errors import InputError
@@ -24,6 +25,13 @@ log = logging.getLogger(__name__)
 def checkpoint(frame: DataFrame) -> DataFrame:
     """Materialise a small frame on disk and cut its lineage (plans stay the same size)."""
     return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
+
+
+def materialise(frame: DataFrame, **metrics: Column) -> tuple[DataFrame, dict[str, Any]]:
+    """:func:`checkpoint` the frame; ``metrics`` (aggregates) are observed in the same job."""
+    observation = Observation()
+    observed = frame.observe(observation, *[value.alias(name) for name, value in metrics.items()])
+    return checkpoint(observed), observation.get
 
 
 def _undirected(pairs: DataFrame) -> DataFrame:
@@ -67,14 +75,15 @@ def connected_components(edges: DataFrame, nodes: DataFrame, max_rounds: int) ->
     the rounds. Rounds stop when a round leaves the edges as they were; reaching
     ``max_rounds`` first is an error, never a silently split publication.
     """
-    current = checkpoint(_undirected(edges.select("source", "a", "b")))
+    links = F.count(F.lit(1))  # each frame's size, counted while it is checkpointed
+    current, seen = materialise(_undirected(edges.select("source", "a", "b")), links=links)
     for round_number in range(1, max_rounds + 1):
-        following = checkpoint(_small_star(_large_star(current)))
+        following, seen_next = materialise(_small_star(_large_star(current)), links=links)
         added = following.join(current, on=["source", "u", "v"], how="left_anti").count()
-        removed = current.count() - (following.count() - added)
+        removed = seen["links"] - (seen_next["links"] - added)
         changed = added + removed
         log.info("merge round %d: %d link(s) changed", round_number, changed)
-        current = following
+        current, seen = following, seen_next
         if changed == 0:
             centre = current.groupBy("source", "u").agg(F.min("v").alias("_centre"))
             labels = nodes.distinct().join(

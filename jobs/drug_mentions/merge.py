@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from pyspark.sql import Column, DataFrame, Observation
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from drug_mentions.components import checkpoint, connected_components, driver_labels
+from drug_mentions.components import connected_components, driver_labels, materialise
 from drug_mentions.contract import PUBLICATION_COLUMNS, PUBLICATION_SOURCES
 
 log = logging.getLogger(__name__)
@@ -164,13 +163,6 @@ def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
     )
 
 
-def _materialise(frame: DataFrame, **metrics: Column) -> tuple[DataFrame, dict[str, Any]]:
-    """:func:`checkpoint` the frame; ``metrics`` (aggregates) are observed in the same job."""
-    observation = Observation()
-    observed = frame.observe(observation, *[value.alias(name) for name, value in metrics.items()])
-    return checkpoint(observed), observation.get
-
-
 def merge_duplicates(
     records: DataFrame,
     max_rounds: int,
@@ -193,12 +185,12 @@ def merge_duplicates(
         log.info("merge: %d record(s), labelled on the driver", record_count)
     else:
         keyed = _hash_keys(records)
-        shared, found = _materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
+        shared, found = materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
         if found["shared"] == 0:
             log.info("merge: no record shares an id or a title and date")
             return Merged(single_publications(records, surrogate_prefix), {})
         singles, candidates = split_candidates(keyed, shared)
-        candidates, found = _materialise(
+        candidates, found = materialise(
             candidates, records=F.count(F.lit(1)), with_id=F.count("id")
         )
         on_driver = found["with_id"] <= driver_max_edges
@@ -214,7 +206,7 @@ def merge_duplicates(
         source: F.sum(F.when(F.col("source") == source, F.col("records") - 1))
         for source in PUBLICATION_SOURCES
     }
-    merged_candidates, found = _materialise(
+    merged_candidates, found = materialise(
         merge_components(labelled, surrogate_prefix), **into_another
     )
     merged = {source: found[source] for source in PUBLICATION_SOURCES if found[source]}
