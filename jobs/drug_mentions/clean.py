@@ -95,8 +95,9 @@ def bind(value: Column, body: Step) -> Column:
     A rule with a fast path refers to its input several times; chaining rules by plain
     composition would copy the inner expression into each reference (a tree that grows
     exponentially with the depth). Binding keeps it linear, at the price of evaluating
-    ``body`` without code generation: fine for tests and the drug list, not for the hot path,
-    which applies the same steps one projection at a time (:func:`with_steps`)."""
+    ``body`` without code generation: it gives the column form of the steps
+    (:func:`clean_text`, :func:`clean_id`, :func:`parse_date`) the tests use; the pipeline,
+    drug list included, applies the same steps one projection at a time (:func:`with_steps`)."""
     return F.element_at(F.transform(F.array(value), body), 1)
 
 
