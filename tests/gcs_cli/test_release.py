@@ -180,31 +180,23 @@ def test_tag_must_match_the_package_version(
 
 
 def test_verify_catches_an_object_changed_after_the_upload(
-    gcs, gcs_server, bucket, composer_bucket, tf_outputs, tmp_path, monkeypatch
+    gcs, gcs_server, bucket, composer_bucket, tf_outputs, tmp_path
 ):
     assert release(tmp_path, tf_outputs, gcs_server.url).returncode == 0
     gcs.bucket(composer_bucket).blob(f"dags/{DAG_FILES[0]}").upload_from_string("# tampered\n")
     gcs.bucket(bucket).blob(CODE + "extra.py").upload_from_string("x = 1\n")
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_server.url)
 
-    result = subprocess.run(
-        [
-            str(REPO / ".venv" / "bin" / "python"),
-            str(REPO / ".ci" / "release_check.py"),
-            "verify",
-            "--tf-outputs",
-            str(tf_outputs),
-            "--dist",
-            str(tmp_path / "dist"),
-            "--dags",
-            str(REPO / "dags"),
-            "--version",
-            __version__,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = release_check(
+        gcs_server.url,
+        "verify",
+        "--tf-outputs",
+        str(tf_outputs),
+        "--dist",
+        str(tmp_path / "dist"),
+        "--dags",
+        str(REPO / "dags"),
+        "--version",
+        __version__,
     )
 
     assert result.returncode == 1
@@ -214,23 +206,22 @@ def test_verify_catches_an_object_changed_after_the_upload(
     )
 
 
-def published(tf_outputs: Path, server_url: str, version: str) -> subprocess.CompletedProcess:
-    """The rollback workflow's check that code/<version>/ is a complete release."""
+def release_check(server_url: str, *args: str) -> subprocess.CompletedProcess:
+    """``.ci/release_check.py ARGS`` against the emulator, as the workflows run it."""
     return subprocess.run(
-        [
-            str(REPO / ".venv" / "bin" / "python"),
-            str(REPO / ".ci" / "release_check.py"),
-            "published",
-            "--tf-outputs",
-            str(tf_outputs),
-            "--version",
-            version,
-        ],
+        [str(REPO / ".venv" / "bin" / "python"), str(REPO / ".ci" / "release_check.py"), *args],
         cwd=REPO,
         env={**os.environ, "STORAGE_EMULATOR_HOST": server_url},
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def published(tf_outputs: Path, server_url: str, version: str) -> subprocess.CompletedProcess:
+    """The rollback workflow's check that code/<version>/ is a complete release."""
+    return release_check(
+        server_url, "published", "--tf-outputs", str(tf_outputs), "--version", version
     )
 
 
