@@ -55,9 +55,10 @@ test: setup-test  ## set up, then run lint + the whole test suite + Terraform an
 	bash .ci/workflow-checks.sh
 
 # The edit loop: every test but those starting a spark-submit JVM or the GCS emulator (pytest
-# markers spark_submit, emulator: tests/conftest.py applies them and enforces them).
-test-fast: setup-test  ## the tests without spark-submit or the GCS emulator (edit loop; not CI)
-	$(BIN)/python -m pytest -m "not spark_submit and not emulator"
+# markers spark_submit, emulator: tests/conftest.py applies them and enforces them) and the
+# few marked slow (the benchmark-vs-naive cross check).
+test-fast: setup-test  ## the tests without spark-submit, the GCS emulator or slow ones (edit loop; not CI)
+	$(BIN)/python -m pytest -m "not spark_submit and not emulator and not slow"
 
 lint: setup-test  ## ruff lint + format check only
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

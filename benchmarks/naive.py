@@ -20,23 +20,29 @@ import os
 import sys
 import time
 
-from drug_mentions import clean, merge, runner
+from drug_mentions import discover, merge, runner
 from drug_mentions.config import Settings
 from job_timing import write_timing
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 
-def naive_edges(spark: SparkSession, input_dir: str) -> DataFrame:
-    """Edges ``drug, atccode, source, id, title, journal, date_mention`` by cross join + rlike."""
-    cleaned = runner.read_and_clean(spark, Settings(input=input_dir))  # released at the end
-    usable = cleaned.records.where(clean.is_usable())
-    settings = Settings()
-    publications = merge.merge_duplicates(
-        usable, settings.max_merge_rounds, settings.surrogate_id_prefix
-    ).publications
-    kept_drugs = cleaned.kept_drugs
+def naive_edges(spark: SparkSession, input_dir: str, write) -> None:
+    """Edges ``drug, atccode, source, id, title, journal, date_mention`` by cross join + rlike,
+    given to ``write`` while the cleaned records are on disk."""
+    settings = Settings(input=input_dir)
+    inputs = discover.discover(spark, input_dir, settings.json_format)
+    with runner.read_and_clean(spark, inputs) as cleaned:
+        publications = merge.merge_duplicates(
+            cleaned.usable_records(),
+            cleaned.usable_count(),
+            settings.max_merge_rounds,
+            settings.surrogate_id_prefix,
+        ).publications
+        write(_cross_join(publications, cleaned.drug_list.kept))
 
+
+def _cross_join(publications: DataFrame, kept_drugs: DataFrame) -> DataFrame:
     pattern = F.concat(F.lit("(?i)\\b\\Q"), F.col("drug"), F.lit("\\E\\b"))
     patterns = kept_drugs.select("drug", "atccode", pattern.alias("pattern"))
     pairs = publications.join(F.broadcast(patterns), how="cross")
@@ -52,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spark = SparkSession.builder.appName("bench-naive").getOrCreate()
     started = time.time()
-    edges = naive_edges(spark, args.input)
     mentions = os.path.join(args.output, "mentions")
-    edges.write.mode("overwrite").partitionBy("source").parquet(mentions)
+    naive_edges(
+        spark,
+        args.input,
+        lambda edges: edges.write.mode("overwrite").partitionBy("source").parquet(mentions),
+    )
     write_timing(args.output, started)
     spark.stop()
     return 0

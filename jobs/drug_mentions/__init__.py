@@ -6,13 +6,14 @@ PySpark at run time. Importing the package itself does not import PySpark, so li
 
 Modules, in pipeline order: ``contract`` (sources, files, columns, schemas, reject reasons,
 output names: plain Python), ``discover`` (find and check the input files), ``extract`` (read
-them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``merge`` (duplicates,
-surrogate ids) with ``components`` (its graph algorithms), ``match`` (the drug-name
-normaliser, tokens -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
-publishing), ``report`` (run_report.json), ``runner`` (one run, step by step). The ad-hoc job:
-``adhoc`` (read the graph, answer, format) and ``queries`` (the queries). Support: ``config``
-(settings), ``storage`` (local and gs:// files), ``console`` (logs and errors on stderr),
-``errors`` (the input error and its exit code).
+them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``drugs`` (the drug list:
+read, clean, reject, keys), ``merge`` (duplicates, surrogate ids) with ``components`` (its
+graph algorithms), ``match`` (words, titles -> drugs), ``graph`` (output.json), ``load``
+(writing and atomic publishing), ``report`` (run_report.json), ``runner`` (one run, step by
+step). The ad-hoc job: ``adhoc`` (read the graph, answer, format) and ``queries`` (the
+queries). Support: ``frames`` (checkpoints, two steps at once), ``config`` (settings),
+``storage`` (local and gs:// files), ``console`` (logs and errors on stderr), ``errors`` (the
+input error and its exit code).
 """
 
 __version__ = "0.1.0"

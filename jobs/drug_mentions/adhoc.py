@@ -19,7 +19,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from drug_mentions import match, queries
+from drug_mentions import drugs, queries
 from drug_mentions.config import Settings
 from drug_mentions.contract import (
     CORRUPT,
@@ -130,9 +130,9 @@ def read(spark: SparkSession, settings: Settings, from_mentions: bool) -> Graph:
 
 def normalise_drug_name(spark: SparkSession, name: str) -> str | None:
     """``name`` as the pipeline normalises the drug list: the very same transformation
-    (:func:`drug_mentions.match.with_drug_name`) on a one-row frame. None when blank."""
+    (:func:`drug_mentions.drugs.with_drug_name`) on a one-row frame. None when blank."""
     asked = spark.createDataFrame([(name,)], "raw_drug string")
-    return match.with_drug_name(asked).select("drug").first()["drug"]
+    return drugs.with_drug_name(asked).select("drug").first()["drug"]
 
 
 def answer(spark: SparkSession, graph: Graph, query: Query) -> dict[str, Any]:

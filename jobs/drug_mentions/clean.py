@@ -1,5 +1,10 @@
 """Normalisation of text, dates and ids, the reject reason of each record, the rows of rejects/.
 
+Each rule is a tuple of steps (``TEXT_STEPS``, ``ID_STEPS``, ``DATE_STEPS``: ``Column ->
+Column``), and rules are applied one way only, :func:`with_steps` (one projection per step):
+the publication records (:func:`with_clean_fields`), the drug list
+(:mod:`drug_mentions.drugs`) and the tests all go through it.
+
 All built-in Spark functions (no Python UDF): escape runs are decoded with ``unhex`` +
 ``is_valid_utf8`` + ``decode`` inside higher-order functions, Unicode NFC comes from ICU4J
 (bundled with Spark 4 for collations) through ``reflect``, dates are matched by shape and
@@ -30,6 +35,9 @@ _SPACES = r"[\s\p{Z}\u0085\u200B\uFEFF]+"
 
 # The ASCII characters of _SPACES besides " " (Java's \s; \p{Z} has no other ASCII one).
 _ASCII_SPACES = ("\t", "\n", "\x0b", "\x0c", "\r")
+# Control characters removed from text and ids: C0 but the whitespace ones above (tab, line
+# feed, vertical tab, form feed, carriage return, which become spaces) and DEL.
+_CONTROLS = r"[\x00-\x08\x0E-\x1F\x7F]"
 
 # Accepted date shapes: d/M/yyyy (day first), yyyy-M-d, yyyy/M/d, d Month yyyy.
 _DATE_SHAPE = r"^(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} [A-Za-z]+ \d{4})$"
@@ -51,19 +59,29 @@ def decode_escape_runs(text: Column) -> Column:
     ``nursing\\xc3\\x28`` -> ``nursing``; ``\\xc3\\xb1`` -> ``ñ``. Text between runs is kept.
     Decoding is a single pass: an escape that only appears once decoded (``\\x5cx41``
     decodes to a backslash before ``x41``; a backslash left before a removed run) is not
-    decoded again, its backslash(es) are dropped (``\\x5cx41`` -> ``x41``). So the result
-    never holds an escape and cleaning a clean text changes nothing.
+    decoded again, its backslash(es) are dropped (``\\x5cx41`` -> ``x41``). Control
+    characters a run decodes to are dropped (``\\x00`` -> nothing), as
+    :func:`remove_controls`, which runs before, drops the literal ones. So the result never
+    holds an escape or a control character, and cleaning a clean text changes nothing.
     """
     runs = F.regexp_extract_all(text, F.lit(_ESCAPE_RUN), 0)
     pieces = F.split(text, _ESCAPE_RUN, -1)
     as_bytes = F.transform(runs, lambda run: F.unhex(F.regexp_replace(run, r"\\x", "")))
     decoded = F.transform(
         as_bytes,
-        lambda raw: F.when(F.is_valid_utf8(raw), F.decode(raw, "UTF-8")).otherwise(F.lit("")),
+        lambda raw: F.when(
+            F.is_valid_utf8(raw), F.regexp_replace(F.decode(raw, "UTF-8"), _CONTROLS, "")
+        ).otherwise(F.lit("")),
     )
     glued = F.zip_with(pieces, F.concat(decoded, F.array(F.lit(""))), lambda p, d: F.concat(p, d))
     once = F.regexp_replace(F.array_join(glued, ""), _CREATED_ESCAPE, "")
     return F.when(text.contains("\\x"), once).otherwise(text)
+
+
+def remove_controls(text: Column) -> Column:
+    """Remove control characters (:data:`_CONTROLS`: NUL, BEL, ESC, DEL...): ``J\\x00B`` ->
+    ``JB``. The whitespace controls (tab, line breaks) are left for :func:`collapse_spaces`."""
+    return F.when(text.rlike(_CONTROLS), F.regexp_replace(text, _CONTROLS, "")).otherwise(text)
 
 
 def nfc(text: Column) -> Column:
@@ -87,26 +105,6 @@ def collapse_spaces(text: Column) -> Column:
 
 
 Step = Callable[[Column], Column]
-
-
-def bind(value: Column, body: Step) -> Column:
-    """``body(value)`` with ``value`` computed once: ``body`` sees it as a lambda variable.
-
-    A rule with a fast path refers to its input several times; chaining rules by plain
-    composition would copy the inner expression into each reference (a tree that grows
-    exponentially with the depth). Binding keeps it linear, at the price of evaluating
-    ``body`` without code generation: it gives the column form of the steps
-    (:func:`clean_text`, :func:`clean_id`, :func:`parse_date`) the tests use; the pipeline,
-    drug list included, applies the same steps one projection at a time (:func:`with_steps`)."""
-    return F.element_at(F.transform(F.array(value), body), 1)
-
-
-def chain(value: Column, steps: tuple[Step, ...]) -> Column:
-    """The steps applied in turn to ``value``, each result bound once (:func:`bind`)."""
-    out = steps[0](value)
-    for step in steps[1:]:
-        out = bind(out, step)
-    return out
 
 
 def with_steps(frame: DataFrame, targets: dict[str, tuple[str, tuple[Step, ...]]]) -> DataFrame:
@@ -154,43 +152,31 @@ def _date_of_numbers(numbers: Column) -> Column:
     return F.make_date(F.when(exists, year), F.when(exists, month), F.when(exists, day))
 
 
-# Titles and journals: decode escape runs, NFC, trim and collapse whitespace.
-TEXT_STEPS: tuple[Step, ...] = (decode_escape_runs, nfc, collapse_spaces)
-# Ids are strings (JSON ints arrive as their decimal text); blank -> NULL.
-ID_STEPS: tuple[Step, ...] = (collapse_spaces,)
+# Titles, journals, drug names and atccodes: remove control characters, decode escape runs,
+# NFC, trim and collapse whitespace; blank -> NULL.
+TEXT_STEPS: tuple[Step, ...] = (remove_controls, decode_escape_runs, nfc, collapse_spaces)
+# Ids are strings (JSON ints arrive as their decimal text); control characters removed,
+# whitespace trimmed and collapsed; blank -> NULL.
+ID_STEPS: tuple[Step, ...] = (remove_controls, collapse_spaces)
 # Dates: one anchored regex checks the shape (dd/MM/yyyy day first, yyyy-MM-dd, yyyy/MM/dd,
 # d MMMM yyyy with an English month in any case), then the three numbers are split off,
 # range-checked and put together with make_date: no date formatter, no exception.
 DATE_STEPS: tuple[Step, ...] = (collapse_spaces, _date_parts, _date_numbers, _date_of_numbers)
 
 
-def clean_text(text: Column) -> Column:
-    """Titles and journals: decode escape runs, NFC, trim and collapse whitespace."""
-    return chain(text, TEXT_STEPS)
-
-
-def clean_id(raw_id: Column) -> Column:
-    """Ids are strings (JSON ints arrive as their decimal text); blank -> NULL."""
-    return chain(raw_id, ID_STEPS)
-
-
-def parse_date(raw: Column) -> Column:
-    """ISO date from ``dd/MM/yyyy`` (day first), ``yyyy-MM-dd``, ``yyyy/MM/dd`` or
-    ``d MMMM yyyy`` (English month, any case); NULL for anything else or an impossible date."""
-    return chain(raw, DATE_STEPS)
+# A publication record's clean fields: field -> (raw column, rule).
+PUBLICATION_RULES: dict[str, tuple[str, tuple[Step, ...]]] = {
+    "id": ("raw_id", ID_STEPS),
+    "title": ("raw_title", TEXT_STEPS),
+    "journal": ("raw_journal", TEXT_STEPS),
+    "date_mention": ("raw_date", DATE_STEPS),
+}
 
 
 def with_clean_fields(records: DataFrame) -> DataFrame:
-    """Add ``id``, ``title``, ``journal``, ``date_mention`` (date) from the raw string fields."""
-    return with_steps(
-        records,
-        {
-            "id": ("raw_id", ID_STEPS),
-            "title": ("raw_title", TEXT_STEPS),
-            "journal": ("raw_journal", TEXT_STEPS),
-            "date_mention": ("raw_date", DATE_STEPS),
-        },
-    )
+    """Add ``id``, ``title``, ``journal``, ``date_mention`` (date) from the raw string fields
+    (:data:`PUBLICATION_RULES`)."""
+    return with_steps(records, PUBLICATION_RULES)
 
 
 def with_reject_reason(records: DataFrame) -> DataFrame:
@@ -211,6 +197,16 @@ def is_usable() -> Column:
 def is_rejected() -> Column:
     """A record that goes to ``rejects/``: a reject reason, and not a blank line."""
     return F.col("reason").isNotNull() & ~F.col("blank")
+
+
+def row_status() -> Column:
+    """What becomes of a row: ``contract.BLANK`` (a blank line, not a record),
+    ``contract.USABLE`` or ``contract.REJECTED`` (:func:`is_usable`, :func:`is_rejected`)."""
+    return (
+        F.when(F.col("blank"), F.lit(contract.BLANK))
+        .when(is_usable(), F.lit(contract.USABLE))
+        .otherwise(F.lit(contract.REJECTED))
+    )
 
 
 def with_reject_fields(records: DataFrame, fields: dict[str, str]) -> DataFrame:

@@ -11,27 +11,14 @@ driver for a graph that fits there.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Observation, Window
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from drug_mentions.errors import InputError
+from drug_mentions.frames import materialise
 
 log = logging.getLogger(__name__)
-
-
-def checkpoint(frame: DataFrame) -> DataFrame:
-    """Materialise a small frame on disk and cut its lineage (plans stay the same size)."""
-    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
-
-
-def materialise(frame: DataFrame, **metrics: Column) -> tuple[DataFrame, dict[str, Any]]:
-    """:func:`checkpoint` the frame; ``metrics`` (aggregates) are observed in the same job."""
-    observation = Observation()
-    observed = frame.observe(observation, *[value.alias(name) for name, value in metrics.items()])
-    return checkpoint(observed), observation.get
 
 
 def _undirected(pairs: DataFrame) -> DataFrame:

@@ -7,8 +7,9 @@ Spark modules all import it. Schemas are Spark DDL strings, which a reader passe
 What this module names, each rule itself lives in one module:
 
 - cleaning of text, dates and ids, and which reject reason wins: :mod:`drug_mentions.clean`
-- drug list clean-up (the one drug-name normaliser) and whole-word matching:
-  :mod:`drug_mentions.match`
+- the drug list: reading, clean-up (the one drug-name normaliser), reject reasons, keys:
+  :mod:`drug_mentions.drugs`
+- whole-word matching: :mod:`drug_mentions.match`
 - duplicate merging and surrogate ids: :mod:`drug_mentions.merge`
 - the order of ``output.json`` (drugs, mentions, journals): :mod:`drug_mentions.graph`
 - the counts of ``run_report.json``: :mod:`drug_mentions.report`
@@ -76,14 +77,24 @@ JSON_KEYS = {raw: key for key, raw in PUBLICATION_FIELDS.items()}
 # The column Spark's PERMISSIVE readers fill with a record they cannot parse (not an output).
 CORRUPT = "_corrupt_record"
 
-# --- Reject reasons (clean.with_reject_reason and match.with_drug_fields: first that applies)
+# --- Reject reasons and what becomes of an input row -----------------------------------------
+# The rules that give them: clean.with_reject_reason (publications) and
+# drugs.with_drug_fields (the drug list), first that applies; clean.row_status.
 
 MALFORMED_RECORD = "malformed_record"
 MISSING_TITLE = "missing_title"
 INVALID_DATE = "invalid_date"
 MISSING_DRUG = "missing_drug"
 DUPLICATE_DRUG = "duplicate_drug"
+PUBLICATION_REJECT_REASONS = (MALFORMED_RECORD, MISSING_TITLE, INVALID_DATE)
+DRUG_REJECT_REASONS = (MALFORMED_RECORD, MISSING_DRUG, DUPLICATE_DRUG)
 REJECT_REASONS = (MALFORMED_RECORD, MISSING_TITLE, INVALID_DATE, MISSING_DRUG, DUPLICATE_DRUG)
+
+# Every input row is one of: usable (no reason), rejected (a reason: it goes to rejects/), or
+# a blank line (not a record: counted per file, never rejected).
+USABLE = "usable"
+REJECTED = "rejected"
+BLANK = "blank"
 
 # --- Columns between the steps --------------------------------------------------------------
 

@@ -5,6 +5,8 @@ grouped by identical header (columns are picked by name), each header is checked
 required columns, and each ``pubmed*.json`` file is told to be a JSON array or JSON Lines
 (from ``--json-format``, the extension, or a peek at its first bytes). Any problem is an
 :class:`~drug_mentions.errors.InputError` naming the file, raised before the first Spark job.
+The two checks only reading can make (a JSON file without a readable record, a drug list
+without a usable row) are here too (:func:`check_read`), run on the first pass's counts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyspark.sql import SparkSession
 
@@ -23,6 +26,7 @@ from drug_mentions.contract import (
     DRUGS,
     DRUGS_CSV,
     JSON_LINES_SUFFIXES,
+    MALFORMED_RECORD,
     PUBMED,
     PUBMED_CSV,
     PUBMED_JSON_PATTERNS,
@@ -31,6 +35,9 @@ from drug_mentions.contract import (
 )
 from drug_mentions.errors import InputError
 from drug_mentions.storage import FileInfo, HadoopFS
+
+if TYPE_CHECKING:
+    from drug_mentions.report import RowCounts
 
 log = logging.getLogger(__name__)
 
@@ -141,3 +148,37 @@ def discover(spark: SparkSession, input_dir: str, json_format: str) -> Inputs:
     for info in inputs.all_files():
         log.info("input %s (%d bytes)", info.path, info.size)
     return inputs
+
+
+# --- Checks only reading can make -------------------------------------------------------
+
+
+def unreadable_json_files(counts: RowCounts, inputs: Inputs) -> list[str]:
+    """JSON files from which no record could be read (contract: a fatal input error).
+
+    A JSON Lines file needs at least one line that is a JSON object; an array file must
+    parse (``[]`` parses and simply holds no record). ``counts`` are the rows per file and
+    reason of the publication records.
+    """
+    arrays = {f.name for f in inputs.pubmed_json_array}
+    bad = []
+    for name in sorted(arrays | {f.name for f in inputs.pubmed_json_lines}):
+        per_reason = counts.in_file(name)
+        malformed = per_reason[MALFORMED_RECORD]
+        readable = sum(per_reason.values()) - malformed
+        empty_array = name in arrays and malformed == 0
+        if readable == 0 and not empty_array:
+            bad.append(name)
+    return bad
+
+
+def check_read(counts: RowCounts, inputs: Inputs) -> None:
+    """Raise :class:`InputError` for the fatal input errors only reading can find: a JSON file
+    from which no record can be read, a drug list without a usable row. ``counts``: rows per
+    file and reason of every input (publication records and drug rows)."""
+    unreadable = unreadable_json_files(counts, inputs)
+    if unreadable:
+        raise InputError(f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)")
+    if counts.usable(DRUGS) == 0:
+        names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
+        raise InputError(f"{names}: no usable drug row (empty drug list)")

@@ -12,28 +12,20 @@ whitespace-only lines, which the contract ignores (they are not records). The fi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from drug_mentions.contract import (
     CORRUPT,
-    DRUGS,
     JSON_KEYS,
-    MALFORMED_RECORD,
     PUBMED,
     PUBMED_CSV,
     TRIALS_CSV,
     CsvSpec,
 )
 from drug_mentions.discover import Inputs
-from drug_mentions.errors import InputError
 from drug_mentions.storage import FileInfo
-
-if TYPE_CHECKING:
-    from drug_mentions.report import RowCounts
 
 
 def _is_blank(text: Column) -> Column:
@@ -161,34 +153,3 @@ def read_publications(spark: SparkSession, inputs: Inputs) -> DataFrame:
             read_csv(spark, TRIALS_CSV, inputs.trials),
         ]
     )
-
-
-def unreadable_json_files(counts: RowCounts, inputs: Inputs) -> list[str]:
-    """JSON files from which no record could be read (contract: a fatal input error).
-
-    A JSON Lines file needs at least one line that is a JSON object; an array file must
-    parse (``[]`` parses and simply holds no record). ``counts`` are the rows per file and
-    reason of the publication records.
-    """
-    arrays = {f.name for f in inputs.pubmed_json_array}
-    bad = []
-    for name in sorted(arrays | {f.name for f in inputs.pubmed_json_lines}):
-        per_reason = counts.in_file(name)
-        malformed = per_reason[MALFORMED_RECORD]
-        readable = sum(per_reason.values()) - malformed
-        empty_array = name in arrays and malformed == 0
-        if readable == 0 and not empty_array:
-            bad.append(name)
-    return bad
-
-
-def check_read(counts: RowCounts, inputs: Inputs) -> None:
-    """Raise :class:`InputError` for the fatal input errors only reading can find: a JSON file
-    from which no record can be read, a drug list without a usable row. ``counts``: rows per
-    file and reason of every input (publication records and drug rows)."""
-    unreadable = unreadable_json_files(counts, inputs)
-    if unreadable:
-        raise InputError(f"{unreadable[0]}: no JSON record can be read (not JSON, or no object)")
-    if counts.usable(DRUGS) == 0:
-        names = ", ".join(f.name for group in inputs.drugs.values() for f in group)
-        raise InputError(f"{names}: no usable drug row (empty drug list)")

@@ -22,7 +22,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any, TypeVar
 
 from pyspark.sql import DataFrame, SparkSession
@@ -85,6 +86,17 @@ class Publisher:
             for entry in sorted(OUR_ENTRIES - {contract.SUCCESS_MARKER}):
                 self.fs.delete(self.path(entry))
         log.info("writing run %s into %s", self.run_id, self.staging)
+
+    @contextmanager
+    def publishing(self) -> Iterator[Publisher]:
+        """:meth:`begin`, then the block writes; on error :meth:`abort` (the previous output
+        stays as it was)."""
+        self.begin()
+        try:
+            yield self
+        except BaseException:
+            self.abort()
+            raise
 
     def write_text(self, entry: str, text: str) -> None:
         """A small UTF-8 file (plain file locally: no Hadoop checksum files beside it)."""

@@ -1,4 +1,4 @@
-"""Drug list clean-up (the one drug-name normaliser) and whole-word matching in titles.
+"""Whole-word matching of drug names in titles.
 
 Words are maximal runs of Unicode letters and digits; everything else separates words. A
 drug (one or more words) is mentioned when its word sequence occurs in the title's word
@@ -10,11 +10,11 @@ No cross join, no regex per drug: the cost is one hash lookup per title word.
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from drug_mentions import clean
-from drug_mentions.contract import DUPLICATE_DRUG, MALFORMED_RECORD, MENTION_COLUMNS, MISSING_DRUG
+from drug_mentions.contract import MENTION_COLUMNS
 
 # A word: a maximal run of letters and digits. (regexp_extract_all compiles its pattern once;
 # split would compile it again for every row.)
@@ -36,51 +36,10 @@ def words(text: Column) -> Column:
     return F.coalesce(found, F.array().cast("array<string>"))
 
 
-def with_drug_name(drugs: DataFrame) -> DataFrame:
-    """Add ``drug`` and ``words`` from ``raw_drug``: the one drug-name normaliser.
-
-    The name is cleaned as any text (:data:`drug_mentions.clean.TEXT_STEPS`: escape runs
-    decoded, NFC, whitespace trimmed and collapsed), then upper-cased; blank -> NULL. ``words``
-    are the words of the name as written (as for titles), not of its upper-cased form. The drug
-    list goes through it, and so does the name an ad-hoc ``--related-drug`` asks for
-    (:func:`drug_mentions.adhoc.normalise_drug_name`)."""
-    name = clean.with_steps(drugs, {"_name": ("raw_drug", clean.TEXT_STEPS)})
-    return name.select(
-        "*", F.upper(F.col("_name")).alias("drug"), words(F.col("_name")).alias("words")
-    ).drop("_name")
-
-
-def with_drug_fields(drugs: DataFrame) -> DataFrame:
-    """Raw drug rows -> ``atccode`` (cleaned text), ``drug`` and ``words``
-    (:func:`with_drug_name`) and ``reason`` (malformed, empty name, or a name already listed:
-    the row with the smallest atccode is kept)."""
-    atccode = clean.with_steps(drugs, {"atccode": ("raw_atccode", clean.TEXT_STEPS)})
-    cleaned = with_drug_name(atccode)
-    first_of_name = Window.partitionBy("drug").orderBy(
-        F.col("atccode").asc_nulls_last(), F.col("file"), F.col("raw_atccode")
-    )
-    reason = (
-        F.when(F.col("malformed"), F.lit(MALFORMED_RECORD))
-        .when(F.size("words") == 0, F.lit(MISSING_DRUG))
-        .when(F.row_number().over(first_of_name) > 1, F.lit(DUPLICATE_DRUG))
-    )
-    return cleaned.withColumn("reason", reason)
-
-
-def drug_keys(drugs: DataFrame) -> DataFrame:
-    """The kept drugs as join keys: ``first_word``, ``words``, ``n_words``, ``drug``, ``atccode``."""
-    return drugs.select(
-        F.element_at("words", 1).alias("first_word"),
-        "words",
-        F.size("words").alias("n_words"),
-        "drug",
-        "atccode",
-    )
-
-
 def match_mentions(publications: DataFrame, drugs: DataFrame) -> DataFrame:
     """Edges ``drug, atccode, source, id, title, journal, date_mention``, one per
-    (publication, drug), from publications and :func:`drug_keys` rows."""
+    (publication, drug), from publications and the drug list's keys
+    (:func:`drug_mentions.drugs.drug_keys`)."""
     title_words = publications.withColumn("_words", words(F.col("title")))
     exploded = title_words.select("*", F.posexplode("_words").alias("_pos", "_word"))
     joined = exploded.join(

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from drug_mentions.components import connected_components, driver_labels, materialise
+from drug_mentions.components import connected_components, driver_labels
 from drug_mentions.contract import PUBLICATION_COLUMNS, PUBLICATION_SOURCES
+from drug_mentions.frames import materialise
 
 log = logging.getLogger(__name__)
 
@@ -109,25 +110,42 @@ def single_publications(records: DataFrame, surrogate_prefix: str) -> DataFrame:
     )
 
 
-def label_candidates(candidates: DataFrame, max_rounds: int, on_driver: bool) -> DataFrame:
-    """Candidate records with ``_label``: their component's smallest key. The graph is solved
-    on the driver (``on_driver``, a small graph: one job) or by :func:`connected_components`."""
-    with_nodes = candidates.withColumn("_td_node", _title_date_node())
-    has_id = with_nodes.where(F.col("id").isNotNull())
-    edges = has_id.select("source", _id_node().alias("a"), F.col("_td_node").alias("b"))
-    if on_driver:
-        found = driver_labels([tuple(row) for row in edges.distinct().collect()])
-        labels = candidates.sparkSession.createDataFrame(
-            found, "source string, node string, label string"
-        )
-    else:
-        nodes = with_nodes.select("source", F.col("_td_node").alias("node"))
-        labels = connected_components(edges, nodes, max_rounds)
-    by_title_date = labels.select(
-        "source", F.col("node").alias("_td_node"), F.col("label").alias("_found")
+def _with_title_date_node(records: DataFrame) -> DataFrame:
+    return records.withColumn("_td_node", _title_date_node())
+
+
+def _key_edges(records: DataFrame) -> DataFrame:
+    """``source, a, b``: each record with an id joins its id to its title and date."""
+    has_id = _with_title_date_node(records).where(F.col("id").isNotNull())
+    return has_id.select("source", _id_node().alias("a"), F.col("_td_node").alias("b"))
+
+
+def labels_on_driver(records: DataFrame) -> DataFrame:
+    """``source, node, label`` of a graph small enough for the driver: its edges collected
+    (one job), labelled by union-find (:func:`drug_mentions.components.driver_labels`)."""
+    edges = [tuple(row) for row in _key_edges(records).distinct().collect()]
+    return records.sparkSession.createDataFrame(
+        driver_labels(edges), "source string, node string, label string"
     )
-    labelled = with_nodes.join(by_title_date, on=["source", "_td_node"], how="left")
-    return labelled.withColumn("_label", F.coalesce("_found", "_td_node"))
+
+
+def labels_in_rounds(records: DataFrame, max_rounds: int) -> DataFrame:
+    """``source, node, label`` computed in Spark rounds
+    (:func:`drug_mentions.components.connected_components`)."""
+    nodes = _with_title_date_node(records).select("source", F.col("_td_node").alias("node"))
+    return connected_components(_key_edges(records), nodes, max_rounds)
+
+
+def with_labels(records: DataFrame, labels: DataFrame) -> DataFrame:
+    """Records with ``_label``: the smallest key of their component (their own title and
+    date when the labels do not name it: a component of one title and date)."""
+    by_title_date = labels.select(
+        "source", F.col("node").alias("_td_node"), F.col("label").alias("_component")
+    )
+    labelled = _with_title_date_node(records).join(
+        by_title_date, on=["source", "_td_node"], how="left"
+    )
+    return labelled.withColumn("_label", F.coalesce("_component", "_td_node"))
 
 
 def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
@@ -163,55 +181,66 @@ def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
     )
 
 
-def merge_duplicates(
-    records: DataFrame,
-    max_rounds: int,
-    surrogate_prefix: str,
-    driver_max_edges: int = DRIVER_MAX_EDGES,
-    record_count: int | None = None,
-) -> Merged:
-    """Usable records (``PUBLICATION_COLUMNS``) -> publications, merged per the contract.
-
-    ``record_count`` (when known) at most ``driver_max_edges``: the whole graph is solved on
-    the driver. Otherwise the hash aggregation (one job) finds the candidates, and only when
-    some key is shared they are labelled: on the driver when they have at most
-    ``driver_max_edges`` ids, else with :func:`connected_components`. The publications frame
-    stays lazy (the caller writes it): single records are read again from ``records``, the
-    merged ones from disk."""
-    records = records.select(*PUBLICATION_COLUMNS)
-    singles = None
-    if record_count is not None and record_count <= driver_max_edges:
-        candidates, on_driver = records, True
-        log.info("merge: %d record(s), labelled on the driver", record_count)
-    else:
-        keyed = _hash_keys(records)
-        shared, found = materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
-        if found["shared"] == 0:
-            log.info("merge: no record shares an id or a title and date")
-            return Merged(single_publications(records, surrogate_prefix), {})
-        singles, candidates = split_candidates(keyed, shared)
-        candidates, found = materialise(
-            candidates, records=F.count(F.lit(1)), with_id=F.count("id")
-        )
-        on_driver = found["with_id"] <= driver_max_edges
-        log.info(
-            "merge: %d candidate record(s) share a key (%d with an id): labelled %s",
-            found["records"],
-            found["with_id"],
-            "on the driver" if on_driver else "in rounds",
-        )
-    labelled = label_candidates(candidates, max_rounds, on_driver)
-    # Records merged into another, per source: counted while the merge is materialised.
+def merge_labelled(labelled: DataFrame, surrogate_prefix: str) -> Merged:
+    """The publications of labelled records (:func:`merge_components`), materialised, with
+    the records merged into another counted per source in the same job."""
     into_another = {
         source: F.sum(F.when(F.col("source") == source, F.col("records") - 1))
         for source in PUBLICATION_SOURCES
     }
-    merged_candidates, found = materialise(
-        merge_components(labelled, surrogate_prefix), **into_another
-    )
-    merged = {source: found[source] for source in PUBLICATION_SOURCES if found[source]}
+    publications, seen = materialise(merge_components(labelled, surrogate_prefix), **into_another)
+    merged = {source: seen[source] for source in PUBLICATION_SOURCES if seen[source]}
     log.info("merge: records merged into another, per source: %s", merged)
-    if singles is None:
-        return Merged(merged_candidates, merged)
-    publications = single_publications(singles, surrogate_prefix).unionByName(merged_candidates)
     return Merged(publications, merged)
+
+
+def merge_on_driver(records: DataFrame, surrogate_prefix: str) -> Merged:
+    """A small input: the whole graph of keys labelled on the driver (one job to collect
+    its edges), then the publications materialised."""
+    labelled = with_labels(records, labels_on_driver(records))
+    return merge_labelled(labelled, surrogate_prefix)
+
+
+def merge_shared_keys(
+    records: DataFrame, max_rounds: int, surrogate_prefix: str, driver_max_edges: int
+) -> Merged:
+    """A large input: one aggregation of hashes finds the records that share a key; the
+    others are publications as they are (read again from ``records``, lazily); only the
+    candidates are labelled, on the driver when they have at most ``driver_max_edges`` ids,
+    else in Spark rounds."""
+    keyed = _hash_keys(records)
+    shared, seen = materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
+    if seen["shared"] == 0:
+        log.info("merge: no record shares an id or a title and date")
+        return Merged(single_publications(records, surrogate_prefix), {})
+    singles, candidates = split_candidates(keyed, shared)
+    candidates, size = materialise(candidates, records=F.count(F.lit(1)), with_id=F.count("id"))
+    small = size["with_id"] <= driver_max_edges
+    log.info(
+        "merge: %d candidate record(s) share a key (%d with an id): labelled %s",
+        size["records"],
+        size["with_id"],
+        "on the driver" if small else "in rounds",
+    )
+    labels = labels_on_driver(candidates) if small else labels_in_rounds(candidates, max_rounds)
+    merged = merge_labelled(with_labels(candidates, labels), surrogate_prefix)
+    publications = single_publications(singles, surrogate_prefix).unionByName(merged.publications)
+    return Merged(publications, merged.merged)
+
+
+def merge_duplicates(
+    records: DataFrame,
+    record_count: int,
+    max_rounds: int,
+    surrogate_prefix: str,
+    driver_max_edges: int = DRIVER_MAX_EDGES,
+) -> Merged:
+    """Usable records (``PUBLICATION_COLUMNS``; ``record_count`` of them) -> publications,
+    merged per the contract: :func:`merge_on_driver` up to ``driver_max_edges`` records, else
+    :func:`merge_shared_keys`. The publications frame stays lazy where it reads ``records``
+    (the caller writes it)."""
+    records = records.select(*PUBLICATION_COLUMNS)
+    if record_count <= driver_max_edges:
+        log.info("merge: %d record(s), labelled on the driver", record_count)
+        return merge_on_driver(records, surrogate_prefix)
+    return merge_shared_keys(records, max_rounds, surrogate_prefix, driver_max_edges)

@@ -11,73 +11,82 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
-from drug_mentions.contract import PUBLICATION_SOURCES
+from drug_mentions import clean
+from drug_mentions.contract import BLANK, PUBLICATION_SOURCES, REJECTED, USABLE
 from drug_mentions.storage import FileInfo
 
 log = logging.getLogger(__name__)
 
-# (source, file, reason or None, blank line?) -> rows
-RowKey = tuple[str, str, str | None, bool]
+
+class RowGroup(NamedTuple):
+    """Input rows that share a source, a file, a status (``contract.USABLE``, ``REJECTED``
+    or ``BLANK``, as :func:`drug_mentions.clean.row_status` says) and a reject reason."""
+
+    source: str
+    file: str
+    status: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
 class RowCounts:
-    """Input rows per (source, file, reject reason, blank line). A row is *usable* when it
-    has no reason and is not blank, *rejected* when it has a reason and is not blank
-    (:func:`drug_mentions.clean.is_usable` / ``is_rejected``); blank lines are ignored."""
+    """Input rows per :class:`RowGroup`: what the frames say of each row, counted."""
 
-    rows: Counter[RowKey] = field(default_factory=Counter)
+    rows: Counter[RowGroup] = field(default_factory=Counter)
 
     @classmethod
     def of(cls, frame: DataFrame) -> RowCounts:
         """Count ``frame`` (``source, file, reason, blank`` columns) in one aggregation."""
-        grouped = frame.groupBy("source", "file", "reason", "blank").count().collect()
-        return cls(Counter({(r.source, r.file, r.reason, r.blank): r["count"] for r in grouped}))
-
-    @classmethod
-    def of_rows(cls, rows: Iterable[Any]) -> RowCounts:
-        """Count rows already on the driver (the drug list)."""
-        return cls(Counter((r.source, r.file, r.reason, r.blank) for r in rows))
+        status = clean.row_status().alias("status")
+        grouped = frame.groupBy("source", "file", status, "reason").count().collect()
+        return cls(
+            Counter({RowGroup(r.source, r.file, r.status, r.reason): r["count"] for r in grouped})
+        )
 
     def __add__(self, other: RowCounts) -> RowCounts:
         return RowCounts(self.rows + other.rows)
 
-    def per_file(self, file: str, *, blank: bool) -> int:
-        """Records (``blank=False``) or ignored blank lines (``blank=True``) of ``file``."""
-        return sum(n for (_, name, _, b), n in self.rows.items() if (name, b) == (file, blank))
-
-    def rows_of(self, source: str) -> int:
-        return sum(n for (src, _, _, blank), n in self.rows.items() if src == source and not blank)
-
-    def usable(self, source: str) -> int:
+    def _sum(self, **wanted: str) -> int:
         return sum(
             n
-            for (src, _, reason, blank), n in self.rows.items()
-            if src == source and reason is None and not blank
+            for group, n in self.rows.items()
+            if all(getattr(group, name) == value for name, value in wanted.items())
         )
+
+    def per_file(self, file: str, *, blank: bool) -> int:
+        """Records (``blank=False``) or ignored blank lines (``blank=True``) of ``file``."""
+        if blank:
+            return self._sum(file=file, status=BLANK)
+        return self._sum(file=file, status=USABLE) + self._sum(file=file, status=REJECTED)
+
+    def rows_of(self, source: str) -> int:
+        """Records of ``source`` (usable or rejected; blank lines are not records)."""
+        return self.usable(source) + self._sum(source=source, status=REJECTED)
+
+    def usable(self, source: str) -> int:
+        return self._sum(source=source, status=USABLE)
 
     def rejected(self) -> dict[str, dict[str, int]]:
         """``{source: {reason: n}}``, sorted."""
         found: dict[str, Counter[str]] = {}
-        for (source, _, reason, blank), n in self.rows.items():
-            if reason is not None and not blank:
-                found.setdefault(source, Counter())[reason] += n
+        for group, n in self.rows.items():
+            if group.status == REJECTED:
+                found.setdefault(group.source, Counter())[group.reason] += n
         return {source: dict(sorted(found[source].items())) for source in sorted(found)}
 
     def in_file(self, file: str) -> Counter[str | None]:
-        """Non-blank rows of ``file`` per reject reason (None: usable)."""
+        """Records of ``file`` per reject reason (None: usable)."""
         found: Counter[str | None] = Counter()
-        for (_, name, reason, blank), n in self.rows.items():
-            if name == file and not blank:
-                found[reason] += n
+        for group, n in self.rows.items():
+            if group.file == file and group.status != BLANK:
+                found[group.reason] += n
         return found
 
 

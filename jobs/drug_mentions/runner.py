@@ -1,8 +1,8 @@
-"""One pipeline run: discover -> read -> clean -> reject -> merge -> match -> write -> publish.
+"""One pipeline run, top-down: discover, read and clean, reject and merge, match, write, publish.
 
 This module only sequences the steps; each lives in its module (``discover``, ``extract``,
-``clean``, ``merge``, ``match``, ``load``, ``graph``, ``report``), and two independent steps
-may run at the same time (:func:`concurrently`).
+``clean``, ``drugs``, ``merge``, ``match``, ``load``, ``graph``, ``report``), and two
+independent steps may run at the same time (:func:`drug_mentions.frames.concurrently`).
 
 All input checks that can fail the run (folder, files, headers, unreadable JSON, empty drug
 list) happen before the first byte is written, so a bad input leaves no trace.
@@ -17,21 +17,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, Observation, Row, SparkSession
-from pyspark.sql import types as T
+from pyspark.sql import DataFrame, Observation, SparkSession
 
 from drug_mentions import (
     __version__,
     clean,
     contract,
     discover,
+    drugs,
     extract,
     graph,
     load,
@@ -40,11 +40,10 @@ from drug_mentions import (
     report,
 )
 from drug_mentions.config import Settings
+from drug_mentions.frames import concurrently
 from drug_mentions.storage import qualified
 
 log = logging.getLogger(__name__)
-A = TypeVar("A")
-B = TypeVar("B")
 
 
 def new_run_id() -> str:
@@ -54,57 +53,95 @@ def new_run_id() -> str:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """The checked inputs of a run, cleaned.
-
-    ``drugs``: every drug row (a small frame built from rows on the driver) with ``reason``,
-    ``fields`` and ``raw_line``; ``kept_drugs``: the usable ones. ``records``: every
-    publication record as ``contract.RECORD_COLUMNS``, persisted on disk (release with
-    :meth:`release`). ``counts``: rows per source, file, reason and blank line, drugs included.
-    """
+    """The checked inputs of a run, cleaned: the ``drug_list``, every publication record as
+    ``contract.RECORD_COLUMNS`` (``records``, on disk while the run lasts) and the rows per
+    source, file and reason of both (``counts``)."""
 
     inputs: discover.Inputs
-    drugs: DataFrame
-    kept_drugs: DataFrame
+    drug_list: drugs.DrugList
     records: DataFrame
     counts: report.RowCounts
 
-    def release(self) -> None:
-        self.records.unpersist()
+    def usable_records(self) -> DataFrame:
+        return self.records.where(clean.is_usable())
+
+    def usable_count(self) -> int:
+        return sum(self.counts.usable(source) for source in contract.PUBLICATION_SOURCES)
 
 
-def concurrently(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
-    """Two independent steps at the same time, from two driver threads: one's planning and
-    small jobs fill the cores the other leaves idle. Both finish before an error is raised."""
-    with ThreadPoolExecutor(2, thread_name_prefix="drug-mentions") as pool:
-        one, other = pool.submit(first), pool.submit(second)
-        return one.result(), other.result()
-
-
-def _read_drugs(spark: SparkSession, inputs: discover.Inputs) -> tuple[list[Row], T.StructType]:
-    """Every drug row, cleaned, on the driver (the drug list is small: it is broadcast)."""
-    rows = extract.read_csv(spark, contract.DRUGS_CSV, inputs.drugs)
-    drugs = clean.with_reject_fields(match.with_drug_fields(rows), contract.DRUG_FIELDS)
-    return drugs.collect(), drugs.schema
-
-
-def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
-    """Discover, read, clean and count the inputs; raise :class:`InputError` on bad input."""
-    inputs = discover.discover(spark, settings.input, settings.json_format)
+@contextmanager
+def read_and_clean(spark: SparkSession, inputs: discover.Inputs) -> Iterator[Cleaned]:
+    """Read, clean and count every input, then make the checks only reading can make
+    (:func:`drug_mentions.discover.check_read`); the records' copy on disk and the cached drug
+    list are released when the block ends, also on error."""
     raw = extract.read_publications(spark, inputs)
     records = clean.clean_records(raw).persist(StorageLevel.DISK_ONLY)
+    drug_list = drugs.read_drug_list(spark, inputs)
     try:
-        # The pass that reads, cleans and persists the records counts them too.
-        counts, (drug_rows, drug_schema) = concurrently(
-            lambda: report.RowCounts.of(records), lambda: _read_drugs(spark, inputs)
+        # The pass that reads, cleans and persists the records counts them too; the drug
+        # list is cached while it is counted.
+        counts, drug_counts = concurrently(
+            lambda: report.RowCounts.of(records), lambda: report.RowCounts.of(drug_list.rows)
         )
-        counts += report.RowCounts.of_rows(drug_rows)
-        extract.check_read(counts, inputs)
-    except BaseException:
+        counts += drug_counts
+        discover.check_read(counts, inputs)
+        yield Cleaned(inputs, drug_list, records, counts)
+    finally:
         records.unpersist()
-        raise
-    drugs = spark.createDataFrame(drug_rows, drug_schema)
-    kept_drugs = drugs.where(clean.is_usable())
-    return Cleaned(inputs, drugs, kept_drugs, records, counts)
+        drug_list.release()
+
+
+def reject_and_merge(
+    publisher: load.Publisher, settings: Settings, cleaned: Cleaned
+) -> merge.Merged:
+    """Write ``rejects/`` while the usable records are merged into publications."""
+    rejects = clean.rejects(cleaned.drug_list.rows, cleaned.records)
+    _, merged = concurrently(
+        lambda: load.write_rejects(rejects, qualified(publisher.path(contract.REJECTS_DIR))),
+        lambda: merge.merge_duplicates(
+            cleaned.usable_records(),
+            cleaned.usable_count(),
+            settings.max_merge_rounds,
+            settings.surrogate_id_prefix,
+        ),
+    )
+    return merged
+
+
+def match_and_write(
+    publisher: load.Publisher, publications: DataFrame, drug_list: drugs.DrugList
+) -> report.EdgeCounts:
+    """Match the drugs in the publications' titles and write ``mentions/``; the edges are
+    counted while they are written."""
+    mentions = match.match_mentions(publications, drugs.drug_keys(drug_list.kept))
+    counted = Observation("edges")
+    load.write_parquet_edges(
+        report.observe_edges(mentions, counted), qualified(publisher.path(contract.MENTIONS_DIR))
+    )
+    edges = report.edge_counts(counted)
+    log.info("matched %d edges %s", sum(edges.per_source.values()), edges.per_source)
+    return edges
+
+
+def write_output_json(
+    spark: SparkSession, publisher: load.Publisher, drug_list: drugs.DrugList
+) -> int:
+    """``output.json`` from the written ``mentions/``: per-drug documents streamed by the
+    driver (the one documented driver-side step); returns the number of drugs written."""
+    written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(
+        qualified(publisher.path(contract.MENTIONS_DIR))
+    )
+    count = publisher.write_with(
+        contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, drug_list.kept)
+    )
+    log.info("wrote %s (%d drugs)", contract.OUTPUT_JSON, count)
+    return count
+
+
+def publish(publisher: load.Publisher, summary: dict[str, Any]) -> None:
+    """Write ``run_report.json``, then the completion marker, and make the run visible."""
+    publisher.write_text(contract.RUN_REPORT, report.to_json(summary))
+    publisher.commit(summary)
 
 
 def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> dict[str, Any]:
@@ -114,62 +151,31 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
     log.info(
         "drug_mentions %s run %s: %s -> %s", __version__, run_id, settings.input, settings.output
     )
-    cleaned = read_and_clean(spark, settings)
-    try:
-        publisher = load.Publisher(spark, settings.output, run_id)
-        publisher.begin()
-        try:
-            facts = _write(spark, settings, publisher, cleaned)
-            info = report.RunInfo(
-                run_id, __version__, settings.input, settings.output, started, time.time()
-            )
-            summary = report.build(facts, info)
-            publisher.write_text(contract.RUN_REPORT, report.to_json(summary))
-            publisher.commit(summary)
-        except BaseException:
-            publisher.abort()
-            raise
-    finally:
-        cleaned.release()
+    inputs = discover.discover(spark, settings.input, settings.json_format)
+    with (
+        read_and_clean(spark, inputs) as cleaned,
+        load.Publisher(spark, settings.output, run_id).publishing() as publisher,
+    ):
+        merged = reject_and_merge(publisher, settings, cleaned)
+        edges = match_and_write(publisher, merged.publications, cleaned.drug_list)
+        drugs_in_json = (
+            write_output_json(spark, publisher, cleaned.drug_list)
+            if settings.write_output_json
+            else None
+        )
+        facts = report.RunFacts(
+            sources=contract.SOURCES,
+            files=inputs.all_files(),
+            source_of=inputs.source_of(),
+            rows=cleaned.counts,
+            merged=merged.merged,
+            edges=edges,
+            output_json_drugs=drugs_in_json,
+        )
+        info = report.RunInfo(
+            run_id, __version__, settings.input, settings.output, started, time.time()
+        )
+        summary = report.build(facts, info)
+        publish(publisher, summary)
     report.log_summary(summary)
     return summary
-
-
-def _write(
-    spark: SparkSession, settings: Settings, publisher: load.Publisher, cleaned: Cleaned
-) -> report.RunFacts:
-    """Write rejects/, mentions/ and output.json; return what the report counts."""
-    rejects = clean.rejects(cleaned.drugs, cleaned.records)
-    usable = cleaned.records.where(clean.is_usable())
-    _, merged = concurrently(
-        lambda: load.write_rejects(rejects, qualified(publisher.path(contract.REJECTS_DIR))),
-        lambda: merge.merge_duplicates(
-            usable,
-            settings.max_merge_rounds,
-            settings.surrogate_id_prefix,
-            record_count=sum(cleaned.counts.usable(s) for s in contract.PUBLICATION_SOURCES),
-        ),
-    )
-    mentions = match.match_mentions(merged.publications, match.drug_keys(cleaned.kept_drugs))
-    mentions_path = qualified(publisher.path(contract.MENTIONS_DIR))
-    counted = Observation("edges")
-    load.write_parquet_edges(report.observe_edges(mentions, counted), mentions_path)
-    edges = report.edge_counts(counted)
-    log.info("matched %d edges %s", sum(edges.per_source.values()), edges.per_source)
-    drugs_in_json = None
-    if settings.write_output_json:
-        # The one driver-side step: per-drug documents streamed into output.json (documented).
-        written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(mentions_path)
-        drugs_in_json = publisher.write_with(
-            contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, cleaned.kept_drugs)
-        )
-        log.info("wrote %s (%d drugs)", contract.OUTPUT_JSON, drugs_in_json)
-    return report.RunFacts(
-        sources=contract.SOURCES,
-        files=cleaned.inputs.all_files(),
-        source_of=cleaned.inputs.source_of(),
-        rows=cleaned.counts,
-        merged=merged.merged,
-        edges=edges,
-        output_json_drugs=drugs_in_json,
-    )

@@ -9,18 +9,20 @@ from drug_mentions import clean, contract
 from pyspark.sql import functions as F
 
 
-def _assert_table(spark, fn, cases):
-    """Evaluate ``fn`` on every raw value in one Spark job; compare with the expected values."""
-    got = _one_column(spark, [raw for raw, _ in cases], fn)
+def _assert_table(spark, steps, cases):
+    """Apply ``steps`` to every raw value in one Spark job, the pipeline's way
+    (:func:`clean.with_steps`); compare with the expected values."""
+    got = _one_column(spark, [raw for raw, _ in cases], steps)
     mismatches = [
         (raw, want, out) for (raw, want), out in zip(cases, got, strict=True) if want != out
     ]
     assert mismatches == []
 
 
-def _one_column(spark, values, fn):
-    frame = spark.createDataFrame([(v,) for v in values], "s string")
-    return [row.out for row in frame.select(fn(F.col("s")).alias("out")).collect()]
+def _one_column(spark, values, steps):
+    frame = spark.createDataFrame([(i, v) for i, v in enumerate(values)], "i int, s string")
+    cleaned = clean.with_steps(frame, {"out": ("s", steps)})
+    return [row.out for row in cleaned.orderBy("i").collect()]
 
 
 DECODE_ESCAPE_RUNS_CASES = [
@@ -36,12 +38,12 @@ DECODE_ESCAPE_RUNS_CASES = [
 
 
 def test_decode_escape_runs(spark):
-    _assert_table(spark, clean.decode_escape_runs, DECODE_ESCAPE_RUNS_CASES)
+    _assert_table(spark, (clean.decode_escape_runs,), DECODE_ESCAPE_RUNS_CASES)
 
 
 def test_nfc_composes_decomposed_text_and_keeps_ascii(spark):
     decomposed = "Gene\u0300ve caf\u00e9"  # è as e + combining grave
-    out = _one_column(spark, [decomposed, "plain", None], clean.nfc)
+    out = _one_column(spark, [decomposed, "plain", None], (clean.nfc,))
     assert out == ["Genève café", "plain", None]
     assert len(out[0]) == len("Genève café")
 
@@ -56,12 +58,34 @@ COLLAPSE_SPACES_CASES = [
 
 
 def test_collapse_spaces(spark):
-    _assert_table(spark, clean.collapse_spaces, COLLAPSE_SPACES_CASES)
+    _assert_table(spark, (clean.collapse_spaces,), COLLAPSE_SPACES_CASES)
 
 
-def test_clean_text_chains_escape_nfc_and_spaces(spark):
-    raw = "  Ho\u0302pitaux  de Gen\\xc3\\xa8ve\\xc3\\x28 "
-    assert _one_column(spark, [raw], clean.clean_text) == ["Hôpitaux de Genève"]
+REMOVE_CONTROLS_CASES = [
+    ("J\x00B", "JB"),
+    ("bell\x07 esc\x1b del\x7f unit\x1f", "bell esc del unit"),
+    ("tab\tnew\nline\rvt\x0bff\x0c", "tab\tnew\nline\rvt\x0bff\x0c"),  # for collapse_spaces
+    ("caf\u00e9 \u0085", "caf\u00e9 \u0085"),  # C1 (NEL) is a space for collapse_spaces
+    (None, None),
+]
+
+
+def test_remove_controls(spark):
+    _assert_table(spark, (clean.remove_controls,), REMOVE_CONTROLS_CASES)
+
+
+TEXT_CASES = [
+    ("  Ho\u0302pitaux  de Gen\\xc3\\xa8ve\\xc3\\x28 ", "Hôpitaux de Genève"),
+    ("J\x00B", "JB"),
+    ("J\\x00B", "JB"),  # an escape that decodes to a control character
+    ("\\\x00x41", "A"),  # controls go first, as if never there: then \x41 is an escape
+    ("a\tb\r\nc\x0bd", "a b c d"),
+    ("\x00\x1f", None),  # nothing left: blank
+]
+
+
+def test_text_rule_removes_controls_decodes_escapes_composes_and_collapses(spark):
+    _assert_table(spark, clean.TEXT_STEPS, TEXT_CASES)
 
 
 PARSE_DATE_CASES = [
@@ -89,14 +113,17 @@ PARSE_DATE_CASES = [
 ]
 
 
-def test_parse_date(spark):
-    _assert_table(spark, clean.parse_date, PARSE_DATE_CASES)
+def test_date_rule(spark):
+    _assert_table(spark, clean.DATE_STEPS, PARSE_DATE_CASES)
 
 
-def test_clean_id_keeps_strings_and_blanks_become_null(spark):
-    assert _one_column(spark, ["9", " NCT01 ", "", "  ", None], clean.clean_id) == [
+def test_id_rule_keeps_strings_removes_controls_and_blanks_become_null(spark):
+    values = ["9", " NCT01 ", "NCT\x0002", "", "  ", "\x00", None]
+    assert _one_column(spark, values, clean.ID_STEPS) == [
         "9",
         "NCT01",
+        "NCT02",
+        None,
         None,
         None,
         None,

@@ -59,10 +59,3 @@ def test_connected_components_stop_at_max_rounds(spark):
         "merging duplicates did not converge in 1 rounds (max_merge_rounds); "
         "raise it in the settings file"
     )
-
-
-def test_checkpoint_keeps_the_rows_and_cuts_the_lineage(spark):
-    frame = spark.range(5).selectExpr("id * 2 AS twice").where("twice > 2")
-    saved = components.checkpoint(frame)
-    assert [row.twice for row in saved.orderBy("twice").collect()] == [4, 6, 8]
-    assert "Filter" not in saved._jdf.queryExecution().analyzed().toString()

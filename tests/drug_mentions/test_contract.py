@@ -25,84 +25,52 @@ def test_importing_the_contract_does_not_import_pyspark():
     assert result.stdout == "[]\n"
 
 
-def test_input_files_and_their_columns():
-    assert contract.SOURCES == ("drugs", "pubmed", "clinical_trials")
-    assert contract.PUBLICATION_SOURCES == ("pubmed", "clinical_trials")
-    specs = [contract.DRUGS_CSV, contract.PUBMED_CSV, contract.TRIALS_CSV]
-    assert [(s.source, s.patterns, s.columns) for s in specs] == [
-        ("drugs", ("drugs*.csv",), {"atccode": "raw_atccode", "drug": "raw_drug"}),
-        (
-            "pubmed",
-            ("pubmed*.csv",),
-            {"id": "raw_id", "title": "raw_title", "date": "raw_date", "journal": "raw_journal"},
-        ),
-        (
-            "clinical_trials",
-            ("clinical_trials*.csv",),
-            {
-                "id": "raw_id",
-                "scientific_title": "raw_title",
-                "date": "raw_date",
-                "journal": "raw_journal",
-            },
-        ),
-    ]
-    assert contract.PUBMED_JSON_PATTERNS == ("pubmed*.json", "pubmed*.jsonl", "pubmed*.ndjson")
-    assert contract.JSON_KEYS == {
-        "raw_id": "id",
-        "raw_title": "title",
-        "raw_date": "date",
-        "raw_journal": "journal",
-    }
+CONTRACT_DOC = (REPO / "docs" / "contract.md").read_text(encoding="utf-8")
 
 
-def test_reject_reasons_in_precedence_order():
-    assert contract.REJECT_REASONS == (
-        "malformed_record",
-        "missing_title",
-        "invalid_date",
-        "missing_drug",
-        "duplicate_drug",
-    )
+def test_every_publication_source_maps_onto_the_same_raw_fields():
+    """The readers produce one raw shape: each CSV spec and the JSON keys cover exactly the
+    publication fields, and the drug list its own."""
+    raw_fields = sorted(contract.PUBLICATION_FIELDS.values())
+    for spec in (contract.PUBMED_CSV, contract.TRIALS_CSV):
+        assert sorted(spec.columns.values()) == raw_fields, spec.source
+    assert sorted(contract.JSON_KEYS) == raw_fields
+    assert contract.DRUGS_CSV.columns == contract.DRUG_FIELDS
+    specs = (contract.DRUGS_CSV, contract.PUBMED_CSV, contract.TRIALS_CSV)
+    assert {spec.source for spec in specs} == set(contract.SOURCES)
 
 
-def test_columns_between_the_steps():
-    assert contract.PUBLICATION_COLUMNS == ("source", "id", "title", "journal", "date_mention")
-    assert contract.RECORD_COLUMNS == (
-        "source",
-        "file",
-        "reason",
-        "blank",
-        "id",
-        "title",
-        "journal",
-        "date_mention",
-        "fields",
-        "raw_line",
-    )
-    assert contract.REJECT_COLUMNS == ("source", "file", "reason", "fields", "raw_line")
-    assert contract.MENTION_COLUMNS == (
-        "drug",
-        "atccode",
-        "source",
-        "id",
-        "title",
-        "journal",
-        "date_mention",
-    )
+def test_reject_reasons_are_the_union_of_each_kind_and_all_documented():
+    kinds = contract.PUBLICATION_REJECT_REASONS + contract.DRUG_REJECT_REASONS
+    assert tuple(dict.fromkeys(kinds)) == contract.REJECT_REASONS
+    undocumented = [r for r in contract.REJECT_REASONS if f"`{r}`" not in CONTRACT_DOC]
+    assert undocumented == []
+    assert len({contract.USABLE, contract.REJECTED, contract.BLANK}) == 3
 
 
-def test_output_and_bucket_names():
-    names = [
+def test_the_columns_between_the_steps_carry_what_the_next_step_reads():
+    # The cleaned records hold every publication column and every column of rejects/.
+    assert set(contract.PUBLICATION_COLUMNS) <= set(contract.RECORD_COLUMNS)
+    assert set(contract.REJECT_COLUMNS) <= set(contract.RECORD_COLUMNS)
+    # An edge is a publication with its drug.
+    assert set(contract.MENTION_COLUMNS) == {"drug", "atccode", *contract.PUBLICATION_COLUMNS}
+    assert contract.MENTIONS_PARTITION in contract.MENTION_COLUMNS
+
+
+def test_every_output_name_is_documented_and_owned_by_the_publisher():
+    from drug_mentions import load
+
+    outputs = [
         contract.OUTPUT_JSON,
         contract.MENTIONS_DIR,
         contract.REJECTS_DIR,
         contract.RUN_REPORT,
         contract.SUCCESS_MARKER,
     ]
-    assert names == ["output.json", "mentions", "rejects", "run_report.json", "_SUCCESS"]
+    assert [name for name in outputs if f"`{name}" not in CONTRACT_DOC] == []
+    assert set(outputs) <= load.OUR_ENTRIES
     prefixes = [contract.INPUT_PREFIX, contract.RUNS_PREFIX, contract.CODE_PREFIX]
-    assert [*prefixes, contract.ADHOC_DIR] == ["input", "runs", "code", "adhoc"]
+    assert len(set(prefixes)) == len(prefixes)
 
 
 def _schema(spark, ddl: str) -> T.StructType:

@@ -1,10 +1,15 @@
-"""Unit tests of drug_mentions.discover: file patterns, header checks, JSON kinds."""
+"""Unit tests of drug_mentions.discover: file patterns, header checks, JSON kinds, and the
+checks only reading can make (check_read)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
-from drug_mentions import discover
+from drug_mentions import clean, contract, discover, extract
 from drug_mentions.errors import InputError
+from drug_mentions.report import RowCounts, RowGroup
+from drug_mentions.storage import FileInfo
 
 from tests.helpers import write_files as _write
 
@@ -96,3 +101,89 @@ def test_discover_missing_folder(spark, tmp_path):
     with pytest.raises(InputError) as error:
         discover.discover(spark, str(tmp_path / "nope"), "auto")
     assert str(error.value) == f"{tmp_path / 'nope'}: input folder not found"
+
+
+def test_unreadable_json_files(spark, tmp_path):
+    folder = _write(
+        tmp_path / "in",
+        {
+            "drugs.csv": DRUGS,
+            "clinical_trials.csv": TRIALS,
+            "pubmed_ok.json": '[{"id": 1, "title": "a"}]',
+            "pubmed_empty.json": "[]",
+            "pubmed_broken.json": '[{"id": 1, "title": "a"',
+            "pubmed_junk.json": "not json at all\nstill not\n",
+            "pubmed_partly.jsonl": '{"id": 1}\nnope\n',
+        },
+    )
+    inputs = discover.discover(spark, str(folder), "auto")
+    raw = extract.read_publications(spark, inputs)
+    records = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
+    assert discover.unreadable_json_files(RowCounts.of(records), inputs) == [
+        "pubmed_broken.json",
+        "pubmed_junk.json",
+    ]
+
+
+def _inputs(drugs: list[str], arrays: list[str], lines: list[str]) -> discover.Inputs:
+    def infos(names):
+        return [FileInfo(f"file:///in/{name}", name, 10) for name in names]
+
+    return discover.Inputs(
+        drugs={("atccode", "drug"): infos(drugs)},
+        pubmed_csv={},
+        trials={},
+        pubmed_json_array=infos(arrays),
+        pubmed_json_lines=infos(lines),
+    )
+
+
+def _counts(rows: dict[RowGroup, int]) -> RowCounts:
+    return RowCounts(Counter(rows))
+
+
+def test_check_read_names_the_first_unreadable_json_file():
+    inputs = _inputs(["drugs.csv"], ["a.json", "b.json"], ["c.jsonl"])
+    counts = _counts(
+        {
+            RowGroup("drugs", "drugs.csv", contract.USABLE, None): 1,
+            RowGroup("pubmed", "a.json", contract.REJECTED, contract.MALFORMED_RECORD): 1,
+            RowGroup("pubmed", "b.json", contract.USABLE, None): 2,
+            RowGroup("pubmed", "c.jsonl", contract.REJECTED, contract.MALFORMED_RECORD): 3,
+            RowGroup(
+                "pubmed", "c.jsonl", contract.BLANK, None
+            ): 4,  # blank lines do not make it readable
+        }
+    )
+    with pytest.raises(InputError) as error:
+        discover.check_read(counts, inputs)
+    assert str(error.value) == "a.json: no JSON record can be read (not JSON, or no object)"
+
+
+def test_check_read_refuses_a_drug_list_without_a_usable_row():
+    inputs = _inputs(["drugs.csv", "drugs_2.csv"], ["empty.json"], [])
+    counts = _counts(
+        {
+            RowGroup("drugs", "drugs.csv", contract.REJECTED, contract.MISSING_DRUG): 2,
+            RowGroup("drugs", "drugs_2.csv", contract.BLANK, None): 1,  # a blank line is not a drug
+            RowGroup("pubmed", "other.csv", contract.USABLE, None): 5,
+        }
+    )
+    with pytest.raises(InputError) as error:
+        discover.check_read(counts, inputs)
+    assert str(error.value) == "drugs.csv, drugs_2.csv: no usable drug row (empty drug list)"
+
+
+def test_check_read_accepts_an_empty_array_and_one_usable_drug():
+    inputs = _inputs(["drugs.csv"], ["empty.json"], ["ok.jsonl"])
+    counts = _counts(
+        {
+            RowGroup("drugs", "drugs.csv", contract.REJECTED, contract.DUPLICATE_DRUG): 1,
+            RowGroup("drugs", "drugs.csv", contract.USABLE, None): 1,
+            RowGroup("pubmed", "ok.jsonl", contract.REJECTED, contract.MALFORMED_RECORD): 1,
+            RowGroup(
+                "pubmed", "ok.jsonl", contract.REJECTED, contract.INVALID_DATE
+            ): 1,  # read, then rejected
+        }
+    )
+    assert discover.check_read(counts, inputs) is None

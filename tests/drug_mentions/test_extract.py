@@ -1,13 +1,9 @@
-"""Unit tests of drug_mentions.extract: CSV and JSON readers, the checks only reading can do."""
+"""Unit tests of drug_mentions.extract: the CSV and JSON readers."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-import pytest
-from drug_mentions import clean, contract, discover, extract
-from drug_mentions.errors import InputError
-from drug_mentions.report import RowCounts
+from chispa import assert_df_equality
+from drug_mentions import contract, extract
 from drug_mentions.storage import FileInfo
 
 from tests.helpers import write_files as _write
@@ -16,8 +12,11 @@ DRUGS = "atccode,drug\nA1,ETHANOL\n"
 TRIALS = "id,scientific_title,date,journal\nNCT1,t,2020-01-01,J\n"
 
 
-def _rows(frame, *columns):
-    return sorted((tuple(row[c] for c in columns) for row in frame.collect()), key=repr)
+def _assert_rows(frame, columns, rows):
+    """``frame``'s ``columns`` hold exactly ``rows``, in any order (chispa)."""
+    got = frame.select(*columns)
+    expected = frame.sparkSession.createDataFrame(rows, got.schema)
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_read_csv_handles_bom_crlf_quotes_blank_lines_and_bad_rows(spark, tmp_path):
@@ -35,9 +34,9 @@ def test_read_csv_handles_bom_crlf_quotes_blank_lines_and_bad_rows(spark, tmp_pa
     folder = _write(tmp_path / "in", {"pubmed.csv": content})
     groups = {("id", "title", "date", "journal"): [_info(folder / "pubmed.csv")]}
     frame = extract.read_csv(spark, contract.PUBMED_CSV, groups)
-    assert _rows(
-        frame, "raw_id", "raw_title", "raw_journal", "malformed", "blank", "file"
-    ) == sorted(
+    _assert_rows(
+        frame,
+        ["raw_id", "raw_title", "raw_journal", "malformed", "blank", "file"],
         [
             ("1", "Multi\nline, with comma", 'J "quoted"', False, False, "pubmed.csv"),
             ("\t", None, None, True, True, "pubmed.csv"),
@@ -47,7 +46,6 @@ def test_read_csv_handles_bom_crlf_quotes_blank_lines_and_bad_rows(spark, tmp_pa
             (None, None, None, False, False, "pubmed.csv"),
             ("4", "last", "J", False, False, "pubmed.csv"),
         ],
-        key=repr,
     )
 
 
@@ -66,9 +64,11 @@ def test_read_csv_picks_columns_by_name(spark, tmp_path):
     frame = extract.read_csv(
         spark, contract.TRIALS_CSV, {header: [_info(folder / "clinical_trials_b.csv")]}
     )
-    assert _rows(frame, "source", "raw_id", "raw_title", "raw_date", "raw_journal") == [
-        ("clinical_trials", "NCT9", "T", "2020-01-01", "J")
-    ]
+    _assert_rows(
+        frame,
+        ["source", "raw_id", "raw_title", "raw_date", "raw_journal"],
+        [("clinical_trials", "NCT9", "T", "2020-01-01", "J")],
+    )
 
 
 def test_read_json_array_trailing_comma_and_id_types(spark, tmp_path):
@@ -76,13 +76,14 @@ def test_read_json_array_trailing_comma_and_id_types(spark, tmp_path):
     folder = _write(tmp_path / "in", {"pubmed.json": content, "pubmed_empty.json": "[]"})
     files = [_info(folder / "pubmed.json"), _info(folder / "pubmed_empty.json")]
     frame = extract.read_json_array(spark, files)
-    assert _rows(frame, "file", "raw_id", "raw_title", "raw_date", "malformed") == sorted(
+    _assert_rows(
+        frame,
+        ["file", "raw_id", "raw_title", "raw_date", "malformed"],
         [
             ("pubmed.json", "", "c", None, False),
             ("pubmed.json", "11", "b", None, False),
             ("pubmed.json", "9", "a", "01/01/2020", False),
         ],
-        key=repr,
     )
 
 
@@ -90,7 +91,9 @@ def test_read_json_lines_marks_bad_lines(spark, tmp_path):
     content = '{"id": 1, "title": "a"}\n\n   \n{"id": 2, "title": \n// a comment line\n[1, 2]\n{"id": "3", "title": "c"}\n'
     folder = _write(tmp_path / "in", {"pubmed.jsonl": content})
     frame = extract.read_json_lines(spark, [_info(folder / "pubmed.jsonl")])
-    assert _rows(frame, "raw_id", "raw_title", "raw_line", "malformed", "blank") == sorted(
+    _assert_rows(
+        frame,
+        ["raw_id", "raw_title", "raw_line", "malformed", "blank"],
         [
             ("1", "a", '{"id": 1, "title": "a"}', False, False),
             (None, None, "", False, True),
@@ -100,87 +103,4 @@ def test_read_json_lines_marks_bad_lines(spark, tmp_path):
             (None, None, "[1, 2]", True, False),
             ("3", "c", '{"id": "3", "title": "c"}', False, False),
         ],
-        key=repr,
     )
-
-
-def test_unreadable_json_files(spark, tmp_path):
-    folder = _write(
-        tmp_path / "in",
-        {
-            "drugs.csv": DRUGS,
-            "clinical_trials.csv": TRIALS,
-            "pubmed_ok.json": '[{"id": 1, "title": "a"}]',
-            "pubmed_empty.json": "[]",
-            "pubmed_broken.json": '[{"id": 1, "title": "a"',
-            "pubmed_junk.json": "not json at all\nstill not\n",
-            "pubmed_partly.jsonl": '{"id": 1}\nnope\n',
-        },
-    )
-    inputs = discover.discover(spark, str(folder), "auto")
-    raw = extract.read_publications(spark, inputs)
-    records = raw.transform(clean.with_clean_fields).transform(clean.with_reject_reason)
-    assert extract.unreadable_json_files(RowCounts.of(records), inputs) == [
-        "pubmed_broken.json",
-        "pubmed_junk.json",
-    ]
-
-
-def _inputs(drugs: list[str], arrays: list[str], lines: list[str]) -> discover.Inputs:
-    def infos(names):
-        return [FileInfo(f"file:///in/{name}", name, 10) for name in names]
-
-    return discover.Inputs(
-        drugs={("atccode", "drug"): infos(drugs)},
-        pubmed_csv={},
-        trials={},
-        pubmed_json_array=infos(arrays),
-        pubmed_json_lines=infos(lines),
-    )
-
-
-def _counts(rows: dict[tuple[str, str, str | None, bool], int]) -> RowCounts:
-    return RowCounts(Counter(rows))
-
-
-def test_check_read_names_the_first_unreadable_json_file():
-    inputs = _inputs(["drugs.csv"], ["a.json", "b.json"], ["c.jsonl"])
-    counts = _counts(
-        {
-            ("drugs", "drugs.csv", None, False): 1,
-            ("pubmed", "a.json", contract.MALFORMED_RECORD, False): 1,
-            ("pubmed", "b.json", None, False): 2,
-            ("pubmed", "c.jsonl", contract.MALFORMED_RECORD, False): 3,
-            ("pubmed", "c.jsonl", None, True): 4,  # blank lines do not make it readable
-        }
-    )
-    with pytest.raises(InputError) as error:
-        extract.check_read(counts, inputs)
-    assert str(error.value) == "a.json: no JSON record can be read (not JSON, or no object)"
-
-
-def test_check_read_refuses_a_drug_list_without_a_usable_row():
-    inputs = _inputs(["drugs.csv", "drugs_2.csv"], ["empty.json"], [])
-    counts = _counts(
-        {
-            ("drugs", "drugs.csv", contract.MISSING_DRUG, False): 2,
-            ("drugs", "drugs_2.csv", None, True): 1,  # a blank line is not a drug
-            ("pubmed", "other.csv", None, False): 5,
-        }
-    )
-    with pytest.raises(InputError) as error:
-        extract.check_read(counts, inputs)
-    assert str(error.value) == "drugs.csv, drugs_2.csv: no usable drug row (empty drug list)"
-
-
-def test_check_read_accepts_an_empty_array_and_one_usable_drug():
-    inputs = _inputs(["drugs.csv"], ["empty.json"], ["ok.jsonl"])
-    counts = _counts(
-        {
-            ("drugs", "drugs.csv", contract.DUPLICATE_DRUG, False): 1,
-            ("drugs", "drugs.csv", None, False): 1,
-            ("pubmed", "ok.jsonl", contract.MALFORMED_RECORD, False): 1,
-            ("pubmed", "ok.jsonl", contract.INVALID_DATE, False): 1,  # read, then rejected
-        }
-    )
-    assert extract.check_read(counts, inputs) is None

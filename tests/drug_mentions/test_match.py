@@ -1,11 +1,11 @@
-"""Unit tests of drug_mentions.match: drug list clean-up, words, whole-word matching."""
+"""Unit tests of drug_mentions.match: words, whole-word matching."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from chispa import assert_df_equality
-from drug_mentions import match
+from drug_mentions import drugs, match
 from pyspark.sql import functions as F
 
 DRUG_ROWS = [
@@ -23,8 +23,8 @@ def _drugs(spark, rows=DRUG_ROWS):
     raw = raw.withColumns(
         {"source": F.lit("drugs"), "file": F.lit("drugs.csv"), "malformed": F.lit(False)}
     )
-    cleaned = match.with_drug_fields(raw)
-    return match.drug_keys(cleaned.where(F.col("reason").isNull()))
+    cleaned = drugs.with_drug_fields(raw)
+    return drugs.drug_keys(cleaned.where(F.col("reason").isNull()))
 
 
 def _publications(spark, titles):
@@ -34,17 +34,36 @@ def _publications(spark, titles):
     )
 
 
-def _matched(spark, titles):
+def _assert_matched(spark, titles, pairs):
+    """The (title index, drug) edges of ``titles`` are exactly ``pairs``."""
     edges = match.match_mentions(_publications(spark, titles), _drugs(spark))
-    return sorted((row.id, row.drug) for row in edges.collect())
+    expected = spark.createDataFrame(pairs, "id string, drug string")
+    assert_df_equality(
+        edges.select("id", "drug"), expected, ignore_row_order=True, ignore_nullable=True
+    )
 
 
 def test_words_split_on_anything_but_letters_and_digits(spark):
     frame = spark.createDataFrame(
         [("Tetracycline-resistant (ETHANOL), 2-ol  ñu café",), ("",), ("--",)], "t string"
     )
-    got = [row.w for row in frame.select(match.words(F.col("t")).alias("w")).collect()]
-    assert got == [["TETRACYCLINE", "RESISTANT", "ETHANOL", "2", "OL", "ÑU", "CAFÉ"], [], []]
+    expected = spark.createDataFrame(
+        [
+            (
+                "Tetracycline-resistant (ETHANOL), 2-ol  ñu café",
+                ["TETRACYCLINE", "RESISTANT", "ETHANOL", "2", "OL", "ÑU", "CAFÉ"],
+            ),
+            ("", []),
+            ("--", []),
+        ],
+        "t string, w array<string>",
+    )
+    assert_df_equality(
+        frame.select("t", match.words(F.col("t")).alias("w")),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
 
 
 def test_whole_word_rule(spark):
@@ -62,15 +81,19 @@ def test_whole_word_rule(spark):
         "acid tranexamic",  # 10: wrong order: no
         "tranexamic",  # 11: first word only at the end: no
     ]
-    assert _matched(spark, titles) == [
-        ("0", "TETRACYCLINE"),
-        ("3", "ETHANOL"),
-        ("4", "TRANEXAMIC ACID"),
-        ("6", "DIPHENHYDRAMINE"),
-        ("8", "ETHANOL"),
-        ("8", "ISOPRENALINE"),
-        ("9", "CAFÉ"),
-    ]
+    _assert_matched(
+        spark,
+        titles,
+        [
+            ("0", "TETRACYCLINE"),
+            ("3", "ETHANOL"),
+            ("4", "TRANEXAMIC ACID"),
+            ("6", "DIPHENHYDRAMINE"),
+            ("8", "ETHANOL"),
+            ("8", "ISOPRENALINE"),
+            ("9", "CAFÉ"),
+        ],
+    )
 
 
 def test_match_mentions_carries_publication_fields(spark):
@@ -80,56 +103,3 @@ def test_match_mentions_carries_publication_fields(spark):
         "drug string, atccode string, source string, id string, title string, journal string, date_mention date",
     )
     assert_df_equality(edges, expected, ignore_nullable=True)
-
-
-def test_with_drug_fields_normalises_and_rejects(spark):
-    rows = [
-        ("6302001", "  isoprenaline "),
-        ("B02AA", "Tranexamic\t  Acid"),
-        ("Z1", "ISOPRENALINE"),  # duplicate name: kept once (smallest atccode wins)
-        ("Z2", "   "),
-        ("Z3", None),
-        ("Z4", "--"),
-    ]
-    raw = spark.createDataFrame(rows, "raw_atccode string, raw_drug string").withColumns(
-        {"source": F.lit("drugs"), "file": F.lit("drugs.csv"), "malformed": F.lit(False)}
-    )
-    out = match.with_drug_fields(raw).select("atccode", "drug", "words", "reason")
-    expected = spark.createDataFrame(
-        [
-            ("6302001", "ISOPRENALINE", ["ISOPRENALINE"], None),
-            ("B02AA", "TRANEXAMIC ACID", ["TRANEXAMIC", "ACID"], None),
-            ("Z1", "ISOPRENALINE", ["ISOPRENALINE"], "duplicate_drug"),
-            ("Z2", None, [], "missing_drug"),
-            ("Z3", None, [], "missing_drug"),
-            ("Z4", "--", [], "missing_drug"),
-        ],
-        "atccode string, drug string, words array<string>, reason string",
-    )
-    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
-
-
-def test_with_drug_name_is_the_one_normaliser(spark):
-    """Text rules (escape runs, NFC, Unicode spaces), then upper-case; words as written."""
-    raw = spark.createDataFrame(
-        [
-            ("a", r" caf\xc3\xa9ine "),
-            ("b", "cafe\u0301ine"),
-            ("c", "tranexamic\u00a0\u200b acid"),
-            ("d", "\u01f0ethanol"),  # ǰ upper-cases to J + a combining mark: still one word
-            ("e", " \t"),
-        ],
-        "key string, raw_drug string",
-    )
-    out = match.with_drug_name(raw).select("key", "drug", "words")
-    expected = spark.createDataFrame(
-        [
-            ("a", "CAF\u00c9INE", ["CAF\u00c9INE"]),
-            ("b", "CAF\u00c9INE", ["CAF\u00c9INE"]),
-            ("c", "TRANEXAMIC ACID", ["TRANEXAMIC", "ACID"]),
-            ("d", "J\u030cETHANOL", ["J\u030cETHANOL"]),
-            ("e", None, []),
-        ],
-        "key string, drug string, words array<string>",
-    )
-    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)

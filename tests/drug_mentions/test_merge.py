@@ -18,7 +18,17 @@ D2 = dt.date(2020, 1, 1)
 
 def _merged(spark, rows):
     frame = spark.createDataFrame(rows, SCHEMA)
-    return merge.merge_duplicates(frame, max_rounds=10, surrogate_prefix="surrogate-").publications
+    return merge.merge_duplicates(
+        frame, len(rows), max_rounds=10, surrogate_prefix="surrogate-"
+    ).publications
+
+
+def _publications(spark, rows):
+    return spark.createDataFrame(rows, SCHEMA + ", records long")
+
+
+def _assert_publications(got, expected):
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def _surrogate(source, title, date):
@@ -46,7 +56,7 @@ def test_same_title_and_date_merge_taking_the_id_and_the_journal(spark):
         ],
         SCHEMA + ", records long",
     )
-    assert_df_equality(_merged(spark, rows), expected, ignore_row_order=True, ignore_nullable=True)
+    _assert_publications(_merged(spark, rows), expected)
 
 
 def test_same_id_merges_and_chains_are_followed(spark):
@@ -57,16 +67,17 @@ def test_same_id_merges_and_chains_are_followed(spark):
         ("pubmed", None, "beta", "J3", D2),
         ("pubmed", None, "Beta", None, D1),
     ]
-    got = sorted(
-        (row.id, row.title, row.journal, row.records) for row in _merged(spark, rows).collect()
-    )
-    assert got == [("7", "Alpha", "J1", 3), (_surrogate("pubmed", "Beta", D1), "Beta", None, 1)]
+    expected = [
+        ("pubmed", "7", "Alpha", "J1", D2, 3),
+        ("pubmed", _surrogate("pubmed", "Beta", D1), "Beta", None, D1, 1),
+    ]
+    _assert_publications(_merged(spark, rows), _publications(spark, expected))
 
 
 def test_sources_never_merge_with_each_other(spark):
     rows = [("pubmed", "1", "T", "J", D2), ("clinical_trials", "1", "T", "J", D2)]
-    got = sorted((row.source, row.id, row.records) for row in _merged(spark, rows).collect())
-    assert got == [("clinical_trials", "1", 1), ("pubmed", "1", 1)]
+    expected = [("pubmed", "1", "T", "J", D2, 1), ("clinical_trials", "1", "T", "J", D2, 1)]
+    _assert_publications(_merged(spark, rows), _publications(spark, expected))
 
 
 def test_surrogate_id_is_deterministic_and_never_empty(spark):
@@ -91,14 +102,17 @@ def _chain(name: str, length: int, order: list[int]) -> list[tuple]:
     ]
 
 
-@pytest.mark.parametrize(
-    ("driver_max_edges", "known_count"),
-    [(merge.DRIVER_MAX_EDGES, True), (merge.DRIVER_MAX_EDGES, False), (0, False)],
-    ids=["all-on-driver", "candidates-on-driver", "rounds"],
-)
-def test_chains_of_2_to_1000_records_merge_into_one_publication(
-    spark, driver_max_edges, known_count
-):
+MERGES = {
+    "all-on-driver": lambda frame: merge.merge_on_driver(frame, "surrogate-"),
+    "candidates-on-driver": lambda frame: merge.merge_shared_keys(
+        frame, 14, "surrogate-", driver_max_edges=merge.DRIVER_MAX_EDGES
+    ),
+    "rounds": lambda frame: merge.merge_shared_keys(frame, 14, "surrogate-", driver_max_edges=0),
+}
+
+
+@pytest.mark.parametrize("how", sorted(MERGES))
+def test_chains_of_2_to_1000_records_merge_into_one_publication(spark, how):
     """Each chain is one publication (the smallest id, the smallest title), whatever the
     order of its keys, on the driver or in rounds (all chains settle within 14 rounds:
     about log2(1000))."""
@@ -114,22 +128,27 @@ def test_chains_of_2_to_1000_records_merge_into_one_publication(
     for length in lengths:
         for kind, order in orders.items():
             rows += _chain(f"{kind}{length}", length, order)
-    merged = merge.merge_duplicates(
-        spark.createDataFrame(rows, SCHEMA),
-        max_rounds=14,
-        surrogate_prefix="surrogate-",
-        driver_max_edges=driver_max_edges,
-        record_count=len(rows) if known_count else None,
-    )
-    got = sorted((row.id, row.title, row.records) for row in merged.publications.collect())
+    merged = MERGES[how](spark.createDataFrame(rows, SCHEMA))
     expected = []
     for length in lengths:
         for kind, order in orders.items():
             ids = sorted(order[i // 2] for i in range(length))
             titles = sorted(order[(i + 1) // 2] for i in range(length))
             name = f"{kind}{length}"
-            expected.append((f"{name}-id{ids[0]:04d}", f"{name} title {titles[0]:04d}", length))
-    assert got == sorted(expected)
+            # The representative: the record with the smallest title (all have an id and D2);
+            # the journal is its own (J<i> of the record whose title number is titles[0]).
+            first = min(range(length), key=lambda i: order[(i + 1) // 2])
+            expected.append(
+                (
+                    "pubmed",
+                    f"{name}-id{ids[0]:04d}",
+                    f"{name} title {titles[0]:04d}",
+                    f"J{first}",
+                    D2,
+                    length,
+                )
+            )
+    _assert_publications(merged.publications, _publications(spark, expected))
     assert merged.merged == {"pubmed": sum(lengths) * 3 - len(lengths) * 3}
 
 
@@ -137,6 +156,4 @@ def test_a_merge_that_would_need_more_rounds_fails_instead_of_splitting(spark):
     rows = _chain("c", 100, list(range(51)))
     frame = spark.createDataFrame(rows, SCHEMA)
     with pytest.raises(InputError, match=r"did not converge in 2 rounds \(max_merge_rounds\)"):
-        merge.merge_duplicates(
-            frame, max_rounds=2, surrogate_prefix="surrogate-", driver_max_edges=0
-        )
+        merge.merge_shared_keys(frame, 2, "surrogate-", driver_max_edges=0)

@@ -14,7 +14,7 @@ import os
 import re
 import unicodedata
 
-from drug_mentions import clean, match
+from drug_mentions import clean, drugs, match
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
@@ -54,14 +54,18 @@ def _assert_none(failures: list, what: str) -> None:
     assert not failures, f"{len(failures)} {what}, e.g. {failures[:3]!r}"
 
 
-def _evaluate(spark, rows: list[tuple], schema: str, *columns) -> list:
-    """One Spark job: ``select(*columns)`` over the rows, in input order (``_i``)."""
+def _evaluate(spark, rows: list[tuple], schema: str, *columns, **rules) -> list:
+    """One Spark job over the rows, in input order (``_i``): the ``rules`` (``name=(source
+    column, steps)``) applied the pipeline's way (:func:`drug_mentions.clean.with_steps`),
+    one after the other (a rule may read an earlier one's result), then ``select(*columns)``."""
     frame = spark.createDataFrame([(i, *row) for i, row in enumerate(rows)], f"_i int, {schema}")
-    return frame.select("_i", *columns).orderBy("_i").collect()
+    for name, rule in rules.items():
+        frame = clean.with_steps(frame, {name: rule})
+    return frame.select("_i", *columns, *rules).orderBy("_i").collect()
 
 
 # ---------------------------------------------------------------------------------------------
-# Text: clean_text and decode_escape_runs
+# Text: TEXT_STEPS and decode_escape_runs
 # ---------------------------------------------------------------------------------------------
 
 HEX = "0123456789abcdefABCDEF"
@@ -89,7 +93,11 @@ text_piece = st.one_of(
     st.text(max_size=6),
     st.text(alphabet="\\x" + HEX + " \t", max_size=6),
     st.sampled_from([" ", "\u00a0", "\u2003", "\t\n", "\u200b", "\ufeff", "e\u0301", "\u0301"]),
+    st.sampled_from(["\x00", "\x1b", "\x7f", "\r", "\x0b", "\\\x00x41", r"\x00", r"\x1f"]),
 )
+# Control characters a clean text never holds: C0 but tab, line feed, vertical tab, form feed
+# and carriage return (whitespace: they become spaces), and DEL.
+CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 messy_text = st.one_of(st.none(), st.lists(text_piece, max_size=8).map("".join))
 
 
@@ -99,7 +107,7 @@ def _reference_decode(text: str) -> str:
     def decode(run: re.Match) -> str:
         raw = bytes.fromhex(run.group(0).replace("\\x", ""))
         try:
-            return raw.decode("utf-8")
+            return CONTROLS.sub("", raw.decode("utf-8"))
         except UnicodeDecodeError:
             return ""
 
@@ -114,15 +122,14 @@ def _drop_created_escapes(decoded: str) -> str:
 
 @PROFILE
 @given(batches(messy_text))
-def test_clean_text_is_idempotent_and_leaves_no_escape(spark, texts):
-    once = clean.clean_text(F.col("s"))
+def test_text_rule_is_idempotent_and_leaves_no_escape_or_control(spark, texts):
     rows = _evaluate(
         spark,
         [(t,) for t in texts],
         "s string",
-        once.alias("once"),
-        clean.clean_text(once).alias("twice"),
-        clean.decode_escape_runs(F.col("s")).alias("decoded"),
+        once=("s", clean.TEXT_STEPS),
+        twice=("once", clean.TEXT_STEPS),
+        decoded=("s", (clean.decode_escape_runs,)),
     )
     not_idempotent = [
         (t, r.once, r.twice) for t, r in zip(texts, rows, strict=True) if r.once != r.twice
@@ -132,6 +139,10 @@ def test_clean_text_is_idempotent_and_leaves_no_escape(spark, texts):
         (t, r.once) for t, r in zip(texts, rows, strict=True) if ESCAPE_PATTERN.search(r.once or "")
     ]
     _assert_none(left_escapes, "escapes left (input, cleaned)")
+    left_controls = [
+        (t, r.once) for t, r in zip(texts, rows, strict=True) if CONTROLS.search(r.once or "")
+    ]
+    _assert_none(left_controls, "control characters left (input, cleaned)")
     untrimmed = [r.once for r in rows if r.once is not None and not COLLAPSED.fullmatch(r.once)]
     _assert_none(untrimmed, "not trimmed/collapsed")
     decoded_wrong = [
@@ -167,14 +178,12 @@ def test_escape_runs_decode_as_utf8_or_vanish(spark, cases):
     for before, payload, after, upper in cases:
         data = payload.encode("utf-8") if isinstance(payload, str) else payload
         try:
-            text = data.decode("utf-8")
+            text = CONTROLS.sub("", data.decode("utf-8"))  # controls decoded are dropped
         except UnicodeDecodeError:
             text = ""  # not valid UTF-8: the run is removed entirely
         raws.append(before + _escape(data, upper) + after)
         expected.append(_drop_created_escapes(before + text + after))
-    rows = _evaluate(
-        spark, [(r,) for r in raws], "s string", clean.decode_escape_runs(F.col("s")).alias("d")
-    )
+    rows = _evaluate(spark, [(r,) for r in raws], "s string", d=("s", (clean.decode_escape_runs,)))
     wrong = [
         (raw, r.d, want) for raw, r, want in zip(raws, rows, expected, strict=True) if r.d != want
     ]
@@ -186,13 +195,13 @@ def test_contract_examples_of_escape_decoding(spark):
         spark,
         [(r"Journal of emergency nursing\xc3\x28",), (r"\xc3\xb1",), (r"\x5cx41",)],
         "s string",
-        clean.clean_text(F.col("s")).alias("c"),
+        c=("s", clean.TEXT_STEPS),
     )
     assert [r.c for r in rows] == ["Journal of emergency nursing", "ñ", "x41"]
 
 
 # ---------------------------------------------------------------------------------------------
-# Dates: parse_date
+# Dates: DATE_STEPS
 # ---------------------------------------------------------------------------------------------
 
 MONTHS = [
@@ -310,8 +319,8 @@ def test_valid_dates_round_trip_in_every_accepted_format(spark, cases):
         spark,
         [(raw,) for raw, _ in cases],
         "s string",
-        clean.parse_date(F.col("s")).alias("d"),
-        F.date_format(clean.parse_date(F.col("s")), "yyyy-MM-dd").alias("iso"),
+        d=("s", clean.DATE_STEPS),
+        iso=("d", (lambda d: F.date_format(d, "yyyy-MM-dd"),)),
     )
     wrong = [(raw, r.d, want) for (raw, want), r in zip(cases, rows, strict=True) if r.d != want]
     _assert_none(wrong, "wrong (input, got, want)")
@@ -322,9 +331,7 @@ def test_valid_dates_round_trip_in_every_accepted_format(spark, cases):
 @given(batches(date_input))
 def test_any_text_parses_as_the_contract_says_or_gives_null(spark, raws):
     raws = [*raws, "31/02/2021", "29/02/2020"]  # never vacuous: one rejected, one accepted
-    rows = _evaluate(
-        spark, [(r,) for r in raws], "s string", clean.parse_date(F.col("s")).alias("d")
-    )
+    rows = _evaluate(spark, [(r,) for r in raws], "s string", d=("s", clean.DATE_STEPS))
     wrong = [
         (raw, r.d, _reference_date(raw))
         for raw, r in zip(raws, rows, strict=True)
@@ -349,9 +356,7 @@ def test_impossible_and_foreign_dates_are_null(spark):
         "",
         None,
     ]
-    rows = _evaluate(
-        spark, [(r,) for r in raws], "s string", clean.parse_date(F.col("s")).alias("d")
-    )
+    rows = _evaluate(spark, [(r,) for r in raws], "s string", d=("s", clean.DATE_STEPS))
     assert [r.d for r in rows] == [None] * len(raws)
 
 
@@ -375,10 +380,12 @@ letter = st.one_of(
     st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF),
     st.sampled_from(TRICKY_LETTERS),
 )
+# Control characters (Cc) separate words only where they are whitespace (tab, line breaks, NEL);
+# the others are removed by the cleaning (TEXT_STEPS), so they glue what they stood between.
 separator = st.text(
     alphabet=st.characters(
         categories=["Zs", "Po", "Pd", "Ps", "Pe", "Sm", "Sc", "So", "Cc"],
-        exclude_characters="\\",
+        exclude_characters="\\" + "".join(map(chr, [*range(0x09), *range(0x0E, 0x20), 0x7F])),
         max_codepoint=0x2FFF,
     ),
     min_size=1,
@@ -450,20 +457,23 @@ def test_a_name_between_separators_is_found_and_never_inside_a_longer_word(spark
     cases = [case for group in groups for case in group]
     drug_rows = [(n, str(i)) for i, (n, _, _) in enumerate(cases)]
     raw_drugs = spark.createDataFrame(drug_rows, "raw_drug string, raw_atccode string")
-    drugs = match.with_drug_fields(
+    drug_rows = drugs.with_drug_fields(
         raw_drugs.select("*", F.lit("drugs.csv").alias("file"), F.lit(False).alias("malformed"))
     )
-    keys = match.drug_keys(drugs.where(F.col("reason").isNull()))
+    keys = drugs.drug_keys(drug_rows.where(F.col("reason").isNull()))
     titles = spark.createDataFrame(
         [(str(i), t, n) for i, (n, t, _) in enumerate(cases)], "id string, raw string, name string"
     )
-    publications = titles.select(
+    cleaned = clean.with_steps(
+        titles, {"title": ("raw", clean.TEXT_STEPS), "own_name": ("name", clean.TEXT_STEPS)}
+    )
+    publications = cleaned.select(
         "id",
-        clean.clean_text(F.col("raw")).alias("title"),
+        "title",
         F.lit("pubmed").alias("source"),
         F.lit(None).cast("string").alias("journal"),
         F.lit(None).cast("date").alias("date_mention"),
-        F.upper(clean.clean_text(F.col("name"))).alias("own_drug"),
+        F.upper("own_name").alias("own_drug"),
     )
     edges = match.match_mentions(publications, keys).select(
         "id", F.col("drug").alias("own_drug"), F.lit(True).alias("found")

@@ -7,19 +7,21 @@ from collections import Counter
 
 import pytest
 from drug_mentions import report
+from drug_mentions.contract import BLANK, REJECTED, USABLE
 from drug_mentions.storage import FileInfo
 from pyspark.sql import Observation
 
+G = report.RowGroup
 ROWS = Counter(
     {
-        ("drugs", "drugs.csv", None, False): 3,
-        ("drugs", "drugs.csv", "duplicate_drug", False): 1,
-        ("drugs", "drugs.csv", "malformed_record", True): 2,  # blank lines
-        ("pubmed", "p.csv", None, False): 5,
-        ("pubmed", "p.csv", "invalid_date", False): 1,
-        ("pubmed", "p.json", "missing_title", False): 2,
-        ("pubmed", "p.json", None, True): 1,
-        ("clinical_trials", "c.csv", None, False): 4,
+        G("drugs", "drugs.csv", USABLE, None): 3,
+        G("drugs", "drugs.csv", REJECTED, "duplicate_drug"): 1,
+        G("drugs", "drugs.csv", BLANK, "malformed_record"): 2,  # blank lines
+        G("pubmed", "p.csv", USABLE, None): 5,
+        G("pubmed", "p.csv", REJECTED, "invalid_date"): 1,
+        G("pubmed", "p.json", REJECTED, "missing_title"): 2,
+        G("pubmed", "p.json", BLANK, None): 1,
+        G("clinical_trials", "c.csv", USABLE, None): 4,
     }
 )
 
@@ -38,16 +40,24 @@ def test_row_counts_per_file_source_and_reason():
     assert counts.in_file("p.csv") == Counter({None: 5, "invalid_date": 1})
 
 
-def test_row_counts_of_a_frame_and_of_rows_add_up(spark):
+def test_row_counts_of_a_frame_take_the_status_the_frame_gives_and_add_up(spark):
     rows = [("pubmed", "p.csv", None, False), ("pubmed", "p.csv", None, False)]
-    rows += [("pubmed", "p.csv", "invalid_date", False)]
+    rows += [
+        ("pubmed", "p.csv", "invalid_date", False),
+        ("pubmed", "p.csv", "malformed_record", True),
+    ]
+    rows += [("drugs", "d.csv", "missing_drug", False)]
     frame = spark.createDataFrame(rows, "source string, file string, reason string, blank boolean")
-    from_frame = report.RowCounts.of(frame)
-    from_rows = report.RowCounts.of_rows(frame.collect())
-    assert from_frame == from_rows
-    assert (from_frame + from_rows).rows == Counter(
-        {("pubmed", "p.csv", None, False): 4, ("pubmed", "p.csv", "invalid_date", False): 2}
+    counted = report.RowCounts.of(frame)
+    assert counted.rows == Counter(
+        {
+            G("pubmed", "p.csv", USABLE, None): 2,
+            G("pubmed", "p.csv", REJECTED, "invalid_date"): 1,
+            G("pubmed", "p.csv", BLANK, "malformed_record"): 1,
+            G("drugs", "d.csv", REJECTED, "missing_drug"): 1,
+        }
     )
+    assert (counted + counted).rows == Counter({group: 2 * n for group, n in counted.rows.items()})
 
 
 def test_edges_are_counted_while_written(spark, tmp_path):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 
 import pytest
-from drug_mentions import contract, runner
+from chispa import assert_df_equality
+from drug_mentions import contract, discover, runner
 from drug_mentions.config import Settings
 from drug_mentions.errors import InputError
 from pyspark import StorageLevel
@@ -31,69 +30,47 @@ def test_new_run_id_is_a_sortable_lower_case_utc_timestamp():
     assert re.fullmatch(r"\d{8}t\d{6}z", runner.new_run_id())
 
 
-def test_concurrently_runs_both_at_the_same_time():
-    meeting = threading.Barrier(2, timeout=10)  # broken (an error) if one step waits alone
-
-    def first() -> str:
-        meeting.wait()
-        return "a"
-
-    def second() -> int:
-        meeting.wait()
-        return 1
-
-    assert runner.concurrently(first, second) == ("a", 1)
-
-
-def test_concurrently_raises_once_both_are_done():
-    finished = []
-
-    def slow() -> str:
-        time.sleep(0.3)
-        finished.append("slow")
-        return "done"
-
-    def failing() -> None:
-        raise InputError("bad")
-
-    with pytest.raises(InputError, match="bad"):
-        runner.concurrently(failing, slow)
-    assert finished == ["slow"]
-
-
 def _persisted(spark) -> set[int]:
     """Ids of the persisted RDDs (compared as sets: Spark's cleaner may drop older ones)."""
     return set(spark.sparkContext._jsc.getPersistentRDDs().keySet())
 
 
+def _discovered(spark, tmp_path, files):
+    return discover.discover(spark, str(write_files(tmp_path / "in", files)), "auto")
+
+
 def test_read_and_clean_gives_the_checked_cleaned_inputs(spark, tmp_path):
-    folder = write_files(tmp_path / "in", TINY)
+    inputs = _discovered(spark, tmp_path, TINY)
     before = _persisted(spark)
-    cleaned = runner.read_and_clean(spark, Settings(input=str(folder)))
-    added = _persisted(spark) - before
-    try:
-        assert len(added) == 1  # the records' DISK_ONLY copy
-        assert [f.name for f in cleaned.inputs.all_files()] == sorted(TINY)
+    with runner.read_and_clean(spark, inputs) as cleaned:
+        added = _persisted(spark) - before
+        assert len(added) == 2  # the records' DISK_ONLY copy, the cached drug list
         assert cleaned.records.storageLevel == StorageLevel.DISK_ONLY
         assert tuple(cleaned.records.columns) == contract.RECORD_COLUMNS
-        kept = sorted(tuple(r) for r in cleaned.kept_drugs.select("drug", "atccode").collect())
-        assert kept == [("ASPIRIN", "A01"), ("ETHANOL", "B02")]
+        kept = spark.createDataFrame(
+            [("ASPIRIN", "A01"), ("ETHANOL", "B02")], "drug string, atccode string"
+        )
+        assert_df_equality(
+            cleaned.drug_list.kept.select("drug", "atccode"),
+            kept,
+            ignore_row_order=True,
+            ignore_nullable=True,
+        )
         assert cleaned.counts.rejected() == {
             "drugs": {"duplicate_drug": 1},
             "pubmed": {"missing_title": 1},
         }
-        usable = [cleaned.counts.usable(s) for s in contract.SOURCES]
-        assert usable == [2, 2, 2]
-    finally:
-        cleaned.release()
+        assert [cleaned.counts.usable(s) for s in contract.SOURCES] == [2, 2, 2]
+        assert cleaned.usable_count() == 4
+        assert cleaned.usable_records().count() == 4
     assert not _persisted(spark) & added
 
 
 def test_read_and_clean_releases_the_records_on_bad_input(spark, tmp_path):
-    folder = write_files(tmp_path / "in", {**TINY, "drugs.csv": "atccode,drug\nA01,  \n"})
+    inputs = _discovered(spark, tmp_path, {**TINY, "drugs.csv": "atccode,drug\nA01,  \n"})
     before = _persisted(spark)
-    with pytest.raises(InputError) as error:
-        runner.read_and_clean(spark, Settings(input=str(folder)))
+    with pytest.raises(InputError) as error, runner.read_and_clean(spark, inputs):
+        pytest.fail("bad input must fail before the block")
     assert str(error.value) == "drugs.csv: no usable drug row (empty drug list)"
     assert not _persisted(spark) - before
 
