@@ -19,9 +19,9 @@ import argparse
 import os
 import sys
 
-from drug_mentions import __version__, config, console, contract
+from drug_mentions import __version__, config, console, contract, incremental
 from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
-from drug_mentions.runner import run
+from drug_mentions.runner import new_run_id, run
 from pyspark.sql import SparkSession
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
@@ -63,6 +63,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         const=False,
         help="skip the consolidated output.json (mentions/ still has every edge)",
     )
+    parser.add_argument(
+        "--state",
+        help="incremental runs: a folder or gs:// prefix where runs keep what they absorbed; "
+        "only publication files the state has not seen are read (default from --conf: none)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --state: ignore the existing state and write a new one from every file",
+    )
     parser.add_argument("--version", action="version", version=f"drug_mentions {__version__}")
     return parser.parse_args(argv)
 
@@ -83,8 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             output=args.output,
             json_format=args.json_format,
             write_output_json=args.write_output_json,
+            state=args.state,
         )
-        run(spark, settings, run_id=args.run_id)
+        if args.rebuild and not settings.state:
+            raise InputError("--rebuild needs a state (--state, or state in the settings file)")
+        if settings.state:
+            incremental.run(spark, settings, args.run_id or new_run_id(), rebuild=args.rebuild)
+        else:
+            run(spark, settings, run_id=args.run_id)
     except InputError as exc:
         print(f"error: {exc}", file=stderr, flush=True)
         return EXIT_INPUT_ERROR

@@ -18,6 +18,7 @@ class Settings:
 
     input: str = "data"
     output: str = "output"
+    state: str = ""  # empty: no state, every run reads every file
     json_format: str = "auto"
     write_output_json: bool = True
     max_merge_rounds: int = 32

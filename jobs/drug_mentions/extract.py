@@ -143,9 +143,16 @@ def _union(frames: list[DataFrame | None]) -> DataFrame | None:
     return out
 
 
+RAW_SCHEMA = (
+    "source STRING, file STRING, raw_id STRING, raw_title STRING, raw_date STRING, "
+    "raw_journal STRING, raw_line STRING, malformed BOOLEAN, blank BOOLEAN"
+)
+
+
 def read_publications(spark: SparkSession, inputs: Inputs) -> DataFrame:
-    """All PubMed (CSV + JSON) and clinical-trial records in the common raw shape."""
-    return _union(
+    """All PubMed (CSV + JSON) and clinical-trial records in the common raw shape (an empty
+    frame when there is no file: an incremental run without a new one)."""
+    found = _union(
         [
             read_csv(spark, PUBMED_CSV, inputs.pubmed_csv),
             read_json_array(spark, inputs.pubmed_json_array),
@@ -153,3 +160,4 @@ def read_publications(spark: SparkSession, inputs: Inputs) -> DataFrame:
             read_csv(spark, TRIALS_CSV, inputs.trials),
         ]
     )
+    return found if found is not None else spark.createDataFrame([], RAW_SCHEMA)

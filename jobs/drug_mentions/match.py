@@ -36,10 +36,12 @@ def words(text: Column) -> Column:
     return F.coalesce(found, F.array().cast("array<string>"))
 
 
-def match_mentions(publications: DataFrame, drugs: DataFrame) -> DataFrame:
-    """Edges ``drug, atccode, source, id, title, journal, date_mention``, one per
-    (publication, drug), from publications and the drug list's keys
-    (:func:`drug_mentions.drugs.drug_keys`)."""
+def match_mentions(
+    publications: DataFrame, drugs: DataFrame, carry: tuple[str, ...] = ()
+) -> DataFrame:
+    """Edges ``drug, atccode, source, id, title, journal, date_mention`` (and the ``carry``
+    columns of the publication), one per (publication, drug), from publications and the drug
+    list's keys (:func:`drug_mentions.drugs.drug_keys`)."""
     title_words = publications.withColumn("_words", words(F.col("title")))
     exploded = title_words.select("*", F.posexplode("_words").alias("_pos", "_word"))
     joined = exploded.join(
@@ -47,5 +49,27 @@ def match_mentions(publications: DataFrame, drugs: DataFrame) -> DataFrame:
     )
     following = F.slice(F.col("_words"), F.col("_pos") + 1, F.col("n_words"))
     is_whole_name = (F.col("n_words") == 1) | (following == F.col("words"))
-    edges = joined.where(is_whole_name).select(*MENTION_COLUMNS)
+    edges = joined.where(is_whole_name).select(*MENTION_COLUMNS, *carry)
     return edges.dropDuplicates(["source", "id", "drug"])
+
+
+# Up to this many new first words, the titles that may mention a new drug are found by plain
+# substring tests before any title is split into words.
+PREFILTER_MAX_WORDS = 64
+
+
+def match_new_drugs(
+    publications: DataFrame, drugs: DataFrame, first_words: list[str], carry: tuple[str, ...]
+) -> DataFrame:
+    """:func:`match_mentions` of drugs added to the list, against publications already
+    matched with the others. With few new first words, only titles whose upper-cased text
+    contains one of them are split into words: a word equal to a drug's first word, once
+    upper-cased, is a substring of the upper-cased title (upper-casing maps each character
+    on its own), so no mention is missed."""
+    if len(first_words) <= PREFILTER_MAX_WORDS:
+        upper = F.upper(F.col("title"))
+        may_mention = F.lit(False)
+        for word in sorted(set(first_words)):
+            may_mention = may_mention | upper.contains(word)
+        publications = publications.where(may_mention)
+    return match_mentions(publications, drugs, carry)

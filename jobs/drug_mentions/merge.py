@@ -21,18 +21,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from drug_mentions import groups
 from drug_mentions.components import connected_components, driver_labels
 from drug_mentions.contract import PUBLICATION_COLUMNS, PUBLICATION_SOURCES
 from drug_mentions.frames import materialise
 
 log = logging.getLogger(__name__)
 
-_SEP = "\u0001"
-_ID_PREFIX = "id:"
-_TITLE_DATE_PREFIX = "td:"
 # Up to this many candidate records with an id (graph edges), the candidates' graph is
 # collected and solved on the driver (a few hundred bytes per edge); above, in Spark rounds.
 DRIVER_MAX_EDGES = 250_000
@@ -47,28 +45,9 @@ class Merged:
     merged: dict[str, int]
 
 
-def _title_date_text() -> Column:
-    return F.concat(F.lower(F.col("title")), F.lit(_SEP), F.col("date_mention").cast("string"))
-
-
-def _title_date_node() -> Column:
-    return F.concat(F.lit(_TITLE_DATE_PREFIX), _title_date_text())
-
-
-def _id_node() -> Column:
-    return F.concat(F.lit(_ID_PREFIX), F.col("id"))
-
-
-def surrogate_id(source: Column, title_date: Column, prefix: str) -> Column:
-    """Deterministic id of a publication without one: prefix + 16 hex digits of a SHA-256
-    of its source, title (lower-case) and date."""
-    digest = F.sha2(F.concat_ws(_SEP, source, title_date), 256)
-    return F.concat(F.lit(prefix), F.substring(digest, 1, 16))
-
-
 def _hash_keys(records: DataFrame) -> DataFrame:
     """Adds ``_id_hash`` (the id's, else the title and date's) and ``_td_hash`` (64 bits)."""
-    td_hash = F.xxhash64(F.lit("td"), F.col("source"), _title_date_text())
+    td_hash = F.xxhash64(F.lit("td"), F.col("source"), groups.title_date_text())
     id_hash = F.xxhash64(F.lit("id"), F.col("source"), F.col("id"))
     return records.withColumns(
         {
@@ -98,7 +77,8 @@ def split_candidates(keyed: DataFrame, shared: DataFrame) -> tuple[DataFrame, Da
 def single_publications(records: DataFrame, surrogate_prefix: str) -> DataFrame:
     """Records that share no key: each is a publication as it is (``records`` = 1)."""
     own_id = F.coalesce(
-        F.col("id"), surrogate_id(F.col("source"), _title_date_text(), surrogate_prefix)
+        F.col("id"),
+        groups.surrogate_id(F.col("source"), groups.title_date_text(), surrogate_prefix),
     )
     return records.select(
         "source",
@@ -111,29 +91,34 @@ def single_publications(records: DataFrame, surrogate_prefix: str) -> DataFrame:
 
 
 def _with_title_date_node(records: DataFrame) -> DataFrame:
-    return records.withColumn("_td_node", _title_date_node())
+    return records.withColumn("_td_node", groups.title_date_key())
 
 
-def _key_edges(records: DataFrame) -> DataFrame:
+def key_edges(records: DataFrame) -> DataFrame:
     """``source, a, b``: each record with an id joins its id to its title and date."""
     has_id = _with_title_date_node(records).where(F.col("id").isNotNull())
-    return has_id.select("source", _id_node().alias("a"), F.col("_td_node").alias("b"))
+    return has_id.select("source", groups.id_key().alias("a"), F.col("_td_node").alias("b"))
 
 
-def labels_on_driver(records: DataFrame) -> DataFrame:
-    """``source, node, label`` of a graph small enough for the driver: its edges collected
-    (one job), labelled by union-find (:func:`drug_mentions.components.driver_labels`)."""
-    edges = [tuple(row) for row in _key_edges(records).distinct().collect()]
-    return records.sparkSession.createDataFrame(
-        driver_labels(edges), "source string, node string, label string"
+def title_date_nodes(records: DataFrame) -> DataFrame:
+    """``source, node``: the title-and-date key of each record (every record is a node)."""
+    return _with_title_date_node(records).select("source", F.col("_td_node").alias("node"))
+
+
+def labels_on_driver(edges: DataFrame) -> DataFrame:
+    """``source, node, label`` of a graph (``source, a, b`` edges) small enough for the
+    driver: collected (one job), labelled by union-find
+    (:func:`drug_mentions.components.driver_labels`); a node missing is its own label."""
+    found = [tuple(row) for row in edges.distinct().collect()]
+    return edges.sparkSession.createDataFrame(
+        driver_labels(found), "source string, node string, label string"
     )
 
 
-def labels_in_rounds(records: DataFrame, max_rounds: int) -> DataFrame:
+def labels_in_rounds(edges: DataFrame, nodes: DataFrame, max_rounds: int) -> DataFrame:
     """``source, node, label`` computed in Spark rounds
     (:func:`drug_mentions.components.connected_components`)."""
-    nodes = _with_title_date_node(records).select("source", F.col("_td_node").alias("node"))
-    return connected_components(_key_edges(records), nodes, max_rounds)
+    return connected_components(edges, nodes, max_rounds)
 
 
 def with_labels(records: DataFrame, labels: DataFrame) -> DataFrame:
@@ -149,36 +134,10 @@ def with_labels(records: DataFrame, labels: DataFrame) -> DataFrame:
 
 
 def merge_components(labelled: DataFrame, surrogate_prefix: str) -> DataFrame:
-    """One row per component: the publication, and how many input records it merged.
-
-    The representative record is the one with an id, then the smallest title, date and
-    journal; the merged journal is the representative's, else any non-empty one (smallest).
-    """
-    representative = F.min(
-        F.struct(
-            F.col("id").isNull().alias("no_id"),
-            F.col("title"),
-            F.col("date_mention"),
-            F.col("journal").isNull().alias("no_journal"),
-            F.col("journal"),
-        )
-    )
-    merged = labelled.groupBy("source", "_label").agg(
-        representative.alias("rep"),
-        F.min("journal").alias("any_journal"),
-        F.count(F.lit(1)).alias("records"),
-    )
-    label_text = F.substring(F.col("_label"), len(_ID_PREFIX) + 1, 1 << 30)
-    surrogate = surrogate_id(F.col("source"), label_text, surrogate_prefix)
-    publication_id = F.when(F.col("_label").startswith(_ID_PREFIX), label_text).otherwise(surrogate)
-    return merged.select(
-        "source",
-        publication_id.alias("id"),
-        F.col("rep.title").alias("title"),
-        F.coalesce(F.col("rep.journal"), F.col("any_journal")).alias("journal"),
-        F.col("rep.date_mention").alias("date_mention"),
-        "records",
-    )
+    """One row per component: the publication, and how many input records it merged
+    (:mod:`drug_mentions.groups`: the records' summaries combined)."""
+    summaries = groups.summarise(groups.record_summaries(labelled, F.col("_label")))
+    return summaries.select(*groups.publication_columns(surrogate_prefix))
 
 
 def merge_labelled(labelled: DataFrame, surrogate_prefix: str) -> Merged:
@@ -197,7 +156,7 @@ def merge_labelled(labelled: DataFrame, surrogate_prefix: str) -> Merged:
 def merge_on_driver(records: DataFrame, surrogate_prefix: str) -> Merged:
     """A small input: the whole graph of keys labelled on the driver (one job to collect
     its edges), then the publications materialised."""
-    labelled = with_labels(records, labels_on_driver(records))
+    labelled = with_labels(records, labels_on_driver(key_edges(records)))
     return merge_labelled(labelled, surrogate_prefix)
 
 
@@ -222,7 +181,12 @@ def merge_shared_keys(
         size["with_id"],
         "on the driver" if small else "in rounds",
     )
-    labels = labels_on_driver(candidates) if small else labels_in_rounds(candidates, max_rounds)
+    edges = key_edges(candidates)
+    labels = (
+        labels_on_driver(edges)
+        if small
+        else labels_in_rounds(edges, title_date_nodes(candidates), max_rounds)
+    )
     merged = merge_labelled(with_labels(candidates, labels), surrogate_prefix)
     publications = single_publications(singles, surrogate_prefix).unionByName(merged.publications)
     return Merged(publications, merged.merged)

@@ -141,9 +141,12 @@ class RunInfo:
     finished: float
 
 
-def build(facts: RunFacts, run: RunInfo) -> dict[str, Any]:
+def build(
+    facts: RunFacts, run: RunInfo, incremental: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The report: the run (:class:`RunInfo`) and its counts (``files``, ``sources``,
-    ``rejects_total``, ``edges``, ``drugs_mentioned``, ``output_json``)."""
+    ``rejects_total``, ``edges``, ``drugs_mentioned``, ``output_json``), and with a state what
+    the run reused of it (``incremental``)."""
     files = [
         {
             "file": info.name,
@@ -183,6 +186,7 @@ def build(facts: RunFacts, run: RunInfo) -> dict[str, Any]:
         "started_at": _iso(run.started),
         "finished_at": _iso(run.finished),
         "duration_seconds": round(run.finished - run.started, 3),
+        **({"incremental": incremental} if incremental is not None else {}),
     }
 
 

@@ -111,9 +111,13 @@ def reject_and_merge(
 def match_and_write(
     publisher: load.Publisher, publications: DataFrame, drug_list: drugs.DrugList
 ) -> report.EdgeCounts:
-    """Match the drugs in the publications' titles and write ``mentions/``; the edges are
-    counted while they are written."""
+    """Match the drugs in the publications' titles and write ``mentions/``."""
     mentions = match.match_mentions(publications, drugs.drug_keys(drug_list.kept))
+    return write_mentions(publisher, mentions)
+
+
+def write_mentions(publisher: load.Publisher, mentions: DataFrame) -> report.EdgeCounts:
+    """Write ``mentions/``; the edges are counted while they are written."""
     counted = Observation("edges")
     load.write_parquet_edges(
         report.observe_edges(mentions, counted), qualified(publisher.path(contract.MENTIONS_DIR))

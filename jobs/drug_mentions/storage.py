@@ -44,11 +44,13 @@ def qualified(path: str) -> str:
 
 @dataclass(frozen=True)
 class FileInfo:
-    """A listed input file: full URI, base name and size in bytes."""
+    """A listed input file: full URI, base name, size in bytes and last modification time
+    (milliseconds since the epoch, as listed)."""
 
     path: str
     name: str
     size: int
+    modified: int = 0
 
 
 class HadoopFS:
@@ -58,8 +60,8 @@ class HadoopFS:
         jvm = spark.sparkContext._jvm
         self._jvm = jvm
         self._path_cls = jvm.org.apache.hadoop.fs.Path
-        conf = spark.sparkContext._jsc.hadoopConfiguration()
-        self._fs = self._path_cls(qualified(path)).getFileSystem(conf)
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self._fs = self._path_cls(qualified(path)).getFileSystem(self._conf)
 
     def _p(self, path: str):
         return self._path_cls(qualified(path))
@@ -80,7 +82,14 @@ class HadoopFS:
                 continue
             name = status.getPath().getName()
             if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
-                found.append(FileInfo(status.getPath().toString(), name, int(status.getLen())))
+                found.append(
+                    FileInfo(
+                        status.getPath().toString(),
+                        name,
+                        int(status.getLen()),
+                        int(status.getModificationTime()),
+                    )
+                )
         return sorted(found, key=lambda info: info.name)
 
     def head(self, path: str, size: int = 65536) -> bytes:
@@ -94,6 +103,33 @@ class HadoopFS:
     def read_text(self, path: str) -> str:
         """A whole (small) text file, UTF-8."""
         return self.head(path, size=1 << 26).decode("utf-8")
+
+    def create_new(self, path: str, text: str) -> bool:
+        """Create a small UTF-8 file only if ``path`` does not exist, atomically where the
+        file system can (``gs://``: an upload with ``ifGenerationMatch=0``); False if it
+        existed. Local paths: ``O_CREAT | O_EXCL`` (Hadoop's local create checks, then
+        creates, and writes a ``.crc`` file beside)."""
+        if is_local(path):
+            target = local_path(path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                handle = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                return False
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            return True
+        try:
+            stream = self._fs.create(self._p(path), False)
+            try:
+                stream.write(bytearray(text.encode("utf-8")))
+            finally:
+                stream.close()  # the GCS connector may only find the object exists here
+        except Exception:
+            if self.exists(path):
+                return False
+            raise
+        return True
 
     def write_text(self, path: str, text: str) -> None:
         """Create or replace a small UTF-8 text file."""
@@ -112,3 +148,43 @@ class HadoopFS:
     def delete(self, path: str) -> None:
         if self._fs.exists(self._p(path)):
             self._fs.delete(self._p(path), True)
+
+    def names(self, folder: str) -> list[str]:
+        """Names of the entries directly in ``folder`` (none when it does not exist), sorted."""
+        if not self._fs.exists(self._p(folder)):
+            return []
+        return sorted(status.getPath().getName() for status in self._fs.listStatus(self._p(folder)))
+
+    def size_of_tree(self, folder: str) -> int:
+        """Bytes of every file under ``folder`` (0 when it does not exist)."""
+        if not self._fs.exists(self._p(folder)):
+            return 0
+        return int(self._fs.getContentSummary(self._p(folder)).getLength())
+
+    def modified(self, path: str) -> int:
+        """Last modification time of a file, in milliseconds since the epoch."""
+        return int(self._fs.getFileStatus(self._p(path)).getModificationTime())
+
+    def crc32c(self, path: str) -> str:
+        """CRC32C of a file's bytes (8 hex digits), computed in the JVM as the file streams by."""
+        checksum = self._jvm.java.util.zip.CRC32C()
+        stream = self._jvm.java.util.zip.CheckedInputStream(self._fs.open(self._p(path)), checksum)
+        try:
+            stream.transferTo(self._jvm.java.io.OutputStream.nullOutputStream())
+        finally:
+            stream.close()
+        return f"{int(checksum.getValue()):08x}"
+
+    def copy_files(self, source_folder: str, target_folder: str, prefix: str) -> int:
+        """Copy the data files of ``source_folder`` (not ``_``/``.`` ones) into
+        ``target_folder`` as ``prefix`` + name; returns how many."""
+        util = self._jvm.org.apache.hadoop.fs.FileUtil
+        copied = 0
+        for name in self.names(source_folder):
+            if name.startswith(("_", ".")):
+                continue
+            source = self._p(f"{source_folder.rstrip('/')}/{name}")
+            target = self._p(f"{target_folder.rstrip('/')}/{prefix}{name}")
+            util.copy(self._fs, source, self._fs, target, False, True, self._conf)
+            copied += 1
+        return copied
