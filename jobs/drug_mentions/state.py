@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -85,6 +86,9 @@ def _manifest_name(version: int) -> str:
     return f"manifest-{version:06d}.json"
 
 
+_MANIFEST = re.compile(r"manifest-(\d{6})\.json")
+
+
 class State:
     """The state at ``location`` (a local folder or ``gs://...``)."""
 
@@ -100,15 +104,19 @@ class State:
         """One run at a time on this state (exit 2 naming the holder otherwise)."""
         return lock.acquire(self.spark, self.path("_LOCK"), run_id, "state", self.location)
 
+    def _manifests(self) -> list[str]:
+        """The manifests' names, oldest first."""
+        return [n for n in self.fs.names(self.location) if _MANIFEST.fullmatch(n)]
+
     def latest_version(self) -> int:
         """The greatest version on disk (0 for a new state), whatever its format."""
-        manifests = [n for n in self.fs.names(self.location) if n.startswith("manifest-")]
-        return int(manifests[-1][len("manifest-") : -len(".json")]) if manifests else 0
+        manifests = self._manifests()
+        return int(_MANIFEST.fullmatch(manifests[-1]).group(1)) if manifests else 0
 
     def current(self) -> Manifest | None:
         """The latest version, or None for a new state. A state of another format version is
         an :class:`InputError` naming ``--rebuild``."""
-        manifests = [n for n in self.fs.names(self.location) if n.startswith("manifest-")]
+        manifests = self._manifests()
         if not manifests:
             return None
         text = self.fs.read_text(self.path(manifests[-1]))
@@ -173,7 +181,7 @@ class State:
         no version needs any more: older manifests but the previous one, and segments no
         longer listed (after a ``--rebuild``)."""
         self.fs.write_text(self.path(_manifest_name(manifest.version)), manifest.to_json())
-        manifests = [n for n in self.fs.names(self.location) if n.startswith("manifest-")]
+        manifests = self._manifests()
         for name in manifests[:-2]:
             self.fs.delete(self.path(name))
         previous = manifests[-2] if len(manifests) > 1 else None

@@ -101,7 +101,11 @@ class HadoopFS:
             stream.close()
 
     def read_text(self, path: str) -> str:
-        """A whole (small) text file, UTF-8."""
+        """A whole (small) text file, UTF-8 (a local one read as a plain file: no Hadoop
+        checksum file is needed beside it)."""
+        if is_local(path):
+            with open(local_path(path), encoding="utf-8") as source:
+                return source.read()
         return self.head(path, size=1 << 26).decode("utf-8")
 
     def create_new(self, path: str, text: str) -> bool:
@@ -132,7 +136,17 @@ class HadoopFS:
         return True
 
     def write_text(self, path: str, text: str) -> None:
-        """Create or replace a small UTF-8 text file."""
+        """Create or replace a small UTF-8 text file, whole or not at all: locally written
+        beside and renamed (a plain file, no Hadoop checksum file), on object stores one
+        upload (an object is replaced only once complete)."""
+        if is_local(path):
+            target = local_path(path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            partial = f"{target}.partial-{os.getpid()}"
+            with open(partial, "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+            os.replace(partial, target)
+            return
         stream = self._fs.create(self._p(path), True)
         try:
             stream.write(bytearray(text.encode("utf-8")))
