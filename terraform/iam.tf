@@ -126,8 +126,7 @@ resource "google_project_iam_member" "batch_dataproc_worker" {
 
 # Reads its inputs and its code, nothing else: code/ is written by the deployer alone, so neither a
 # job nor the Composer SA (which can act as this one) can replace a release. IAM Conditions on the
-# object name, and on the list prefix for listings (Cloud Storage's objectListPrefix attribute).
-# No trailing slash: the GCS connector also probes the object "input" when it stats gs://B/input.
+# object name, and on the list prefix for listings (locals.tf, object_conditions).
 resource "google_storage_bucket_iam_member" "batch_read" {
   bucket = google_storage_bucket.data.name
   role   = "roles/storage.objectViewer"
@@ -136,7 +135,7 @@ resource "google_storage_bucket_iam_member" "batch_read" {
   condition {
     title       = "inputs-and-code"
     description = "Read and list input/ and code/ only"
-    expression  = join(" || ", [for prefix in [local.input_prefix, local.code_prefix] : local.prefix_conditions[prefix]])
+    expression  = "${local.object_conditions.input} || ${local.object_conditions.code}"
   }
 }
 
@@ -149,7 +148,7 @@ resource "google_storage_bucket_iam_member" "batch_write" {
   condition {
     title       = "runs-and-state"
     description = "Read, write and list runs/ and state/ only"
-    expression  = join(" || ", [for prefix in [local.runs_prefix, local.state_prefix] : local.prefix_conditions[prefix]])
+    expression  = "${local.object_conditions.runs} || ${local.object_conditions.state}"
   }
 }
 

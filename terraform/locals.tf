@@ -36,9 +36,13 @@ locals {
   run_report   = "run_report.json"
   data_objects = "projects/_/buckets/${google_storage_bucket.data.name}/objects/"
   runs_objects = "${local.data_objects}${local.runs_prefix}/"
-  prefix_conditions = {
-    for prefix in [local.input_prefix, local.code_prefix, local.runs_prefix, local.state_prefix] :
-    prefix => "resource.name.startsWith(\"${local.data_objects}${prefix}\") || api.getAttribute(\"storage.googleapis.com/objectListPrefix\", \"\").startsWith(\"${prefix}\")"
+  list_prefix  = "api.getAttribute(\"storage.googleapis.com/objectListPrefix\", \"\")"
+  # No trailing slash: the GCS connector also stats the object "input" for gs://B/input.
+  object_conditions = {
+    input = "resource.name.startsWith(\"${local.data_objects}${local.input_prefix}\") || ${local.list_prefix}.startsWith(\"${local.input_prefix}\")"
+    code  = "resource.name.startsWith(\"${local.data_objects}${local.code_prefix}\") || ${local.list_prefix}.startsWith(\"${local.code_prefix}\")"
+    runs  = "resource.name.startsWith(\"${local.data_objects}${local.runs_prefix}\") || ${local.list_prefix}.startsWith(\"${local.runs_prefix}\")"
+    state = "resource.name.startsWith(\"${local.data_objects}${local.state_prefix}\") || ${local.list_prefix}.startsWith(\"${local.state_prefix}\")"
   }
 
   dag_id = "drug_mentions" # dags/drug_mentions.py

@@ -64,7 +64,7 @@ output "bigquery_connection_service_account" {
 }
 
 output "billing_budget" {
-  description = "Name of the monthly billing budget (empty while billing_account_id is empty)."
+  description = "Name of the monthly billing budget (null while billing_account_id is empty)."
   value       = one(google_billing_budget.monthly[*].name)
 }
 
