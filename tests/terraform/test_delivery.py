@@ -363,6 +363,7 @@ def test_example_tfvars_sets_the_delivery_variables() -> None:
     for line in (
         'github_repository          = "my-org/drug-mentions"',
         'github_repository_id       = "812345678"',
+        'github_deploy_environment  = "deploy"',
         'github_release_environment = "release"',
         'tf_state_bucket            = "drug-mentions-my-gcp-project-tfstate"',
     ):
