@@ -6,42 +6,75 @@
 # or ask for a review; `terraform apply` only files the preference (docs/scaling.md, "Quota").
 # Cloud Quotas cannot delete a preference: removing it from Terraform leaves the granted quota.
 
+# Three resources rather than one for_each: the global preference has no region dimension, and a
+# conditional over objects of different shapes is not a valid Terraform expression.
 locals {
-  batch_quota_preferences = {
-    cpus_region = {
-      quota_id   = "CPUS-per-project-region"
-      name       = "compute_googleapis_com-CPUS-per-project_${var.region}"
-      value      = var.batch_quota.cpus
-      dimensions = { region = var.region }
-    }
-    cpus_all_regions = {
-      quota_id   = "CPUS-ALL-REGIONS-per-project"
-      name       = "compute_googleapis_com-CPUS-ALL-REGIONS-per-project"
-      value      = var.batch_quota.cpus
-      dimensions = {}
-    }
-    disks_region = {
-      quota_id   = "DISKS-TOTAL-GB-per-project-region"
-      name       = "compute_googleapis_com-DISKS-TOTAL-GB-per-project_${var.region}"
-      value      = var.batch_quota.disks_total_gb
-      dimensions = { region = var.region }
-    }
-  }
+  batch_quota_count         = var.request_batch_quota ? 1 : 0
+  batch_quota_justification = "drug-mentions: one Serverless for Apache Spark batch at its budget cap (conf/dataproc.toml [quota])"
 }
 
-resource "google_cloud_quotas_quota_preference" "batch" {
-  for_each = var.request_batch_quota ? local.batch_quota_preferences : {}
+resource "google_cloud_quotas_quota_preference" "cpus_region" {
+  count = local.batch_quota_count
 
   parent        = "projects/${var.project_id}"
-  name          = each.value.name
+  name          = "compute_googleapis_com-CPUS-per-project_${var.region}"
   service       = "compute.googleapis.com"
-  quota_id      = each.value.quota_id
-  dimensions    = each.value.dimensions
+  quota_id      = "CPUS-per-project-region"
+  dimensions    = { region = var.region }
   contact_email = var.quota_contact_email
-  justification = "drug-mentions: one Serverless for Apache Spark batch at its budget cap (conf/dataproc.toml)"
+  justification = local.batch_quota_justification
 
   quota_config {
-    preferred_value = each.value.value
+    preferred_value = var.batch_quota.cpus
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.quota_contact_email != ""
+      error_message = "request_batch_quota needs quota_contact_email: Google requires a contact for a quota increase."
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_quotas_quota_preference" "cpus_all_regions" {
+  count = local.batch_quota_count
+
+  parent        = "projects/${var.project_id}"
+  name          = "compute_googleapis_com-CPUS-ALL-REGIONS-per-project"
+  service       = "compute.googleapis.com"
+  quota_id      = "CPUS-ALL-REGIONS-per-project"
+  contact_email = var.quota_contact_email
+  justification = local.batch_quota_justification
+
+  quota_config {
+    preferred_value = var.batch_quota.cpus
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.quota_contact_email != ""
+      error_message = "request_batch_quota needs quota_contact_email: Google requires a contact for a quota increase."
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_quotas_quota_preference" "disks_region" {
+  count = local.batch_quota_count
+
+  parent        = "projects/${var.project_id}"
+  name          = "compute_googleapis_com-DISKS-TOTAL-GB-per-project_${var.region}"
+  service       = "compute.googleapis.com"
+  quota_id      = "DISKS-TOTAL-GB-per-project-region"
+  dimensions    = { region = var.region }
+  contact_email = var.quota_contact_email
+  justification = local.batch_quota_justification
+
+  quota_config {
+    preferred_value = var.batch_quota.disks_total_gb
   }
 
   lifecycle {

@@ -320,3 +320,48 @@ def test_read_report_through_the_storage_client(gcs: storage.Client) -> None:
     gcs.bucket(bucket).blob(f"runs/{NEW}/run_report.json").upload_from_string(json.dumps(SAMPLE))
     assert bq.read_report(gcs, bucket, NEW) == SAMPLE
     assert bq.read_report(gcs, bucket, SHOWN) is None
+
+
+def test_the_dag_task_refuses_without_retry_or_accepts_by_its_conf(
+    gcs: storage.Client, dag_module: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The task as Airflow runs it: the BigQuery client is the in-memory fake (no emulator), the
+    # reports come from the storage client against fake-gcs-server.
+    from airflow.exceptions import AirflowFailException
+    from airflow.providers.google.cloud.hooks import bigquery as bigquery_hooks
+    from airflow.providers.google.cloud.hooks import gcs as gcs_hooks
+
+    bucket = new_bucket(gcs)
+    for run, figures in ((SHOWN, SAMPLE), (NEW, report(pubmed=10))):
+        gcs.bucket(bucket).blob(f"runs/{run}/run_report.json").upload_from_string(
+            json.dumps(figures)
+        )
+    # the DAG's own table (default settings), showing run SHOWN
+    shown = external_table(f"gs://{bucket}/runs/{SHOWN}/mentions/*.parquet")
+    client = FakeBigQueryClient({"drug-mentions-dev.drug_mentions_analytics.mentions": shown})
+
+    class Hooks:  # the two hook calls the task makes; no Airflow connection offline
+        def __init__(self, **kwargs: Any) -> None:
+            assert kwargs in ({}, {"use_legacy_sql": False})
+
+        def get_client(self, project_id: str, location: str) -> FakeBigQueryClient:
+            assert (project_id, location) == ("drug-mentions-dev", "europe-west1")
+            return client
+
+        def get_conn(self) -> storage.Client:
+            return gcs
+
+    monkeypatch.setattr(bigquery_hooks, "BigQueryHook", Hooks)
+    monkeypatch.setattr(gcs_hooks, "GCSHook", Hooks)
+    monkeypatch.setattr(dag_module, "DATA_BUCKET", bucket)
+    publish_task = dag_module.dag.get_task("publish_mentions_table").python_callable
+
+    refused = (
+        f"run {NEW} not published, drug_mentions_analytics.mentions stays on run {SHOWN}: edges"
+    )
+    with pytest.raises(AirflowFailException, match=refused):
+        publish_task(run_id=NEW, params={"accept_quality_drop": False})
+    assert client.scripts == []
+    assert publish_task(run_id=NEW, params={"accept_quality_drop": True}) == f"published {NEW}"
+    assert len(client.scripts) == 1
+    assert f"uris = ['gs://{bucket}/runs/{NEW}/mentions/*.parquet']" in client.scripts[0]

@@ -626,19 +626,26 @@ def test_quota_request_matches_the_stated_quota(
     default = variables["batch_quota"]["default"]
     assert default == {"cpus": conf["cpus"], "disks_total_gb": conf["disks_total_gb"]}
     assert variables["request_batch_quota"]["default"] is False  # off by default
-    preference = resources[("google_cloud_quotas_quota_preference", "batch")]
-    assert (
-        preference["for_each"] == "${var.request_batch_quota ? local.batch_quota_preferences : {}}"
-    )
-    assert unquote(preference["service"]) == "compute.googleapis.com"
-    wanted = {
-        name: (unquote(v["quota_id"]), v["value"])
-        for name, v in local_values["batch_quota_preferences"].items()
-    }
+    assert local_values["batch_quota_count"] == "${var.request_batch_quota ? 1 : 0}"
+    wanted = {}
+    for name, preference in of_type(resources, "google_cloud_quotas_quota_preference").items():
+        assert preference["count"] == "${local.batch_quota_count}"
+        assert unquote(preference["service"]) == "compute.googleapis.com"
+        assert preference["contact_email"] == "${var.quota_contact_email}"
+        wanted[name] = (
+            unquote(preference["quota_id"]),
+            preference.get("dimensions"),
+            block(preference, "quota_config")["preferred_value"],
+        )
+    region = {"region": "${var.region}"}
     assert wanted == {
-        "cpus_region": ("CPUS-per-project-region", "${var.batch_quota.cpus}"),
-        "cpus_all_regions": ("CPUS-ALL-REGIONS-per-project", "${var.batch_quota.cpus}"),
-        "disks_region": ("DISKS-TOTAL-GB-per-project-region", "${var.batch_quota.disks_total_gb}"),
+        "cpus_region": ("CPUS-per-project-region", region, "${var.batch_quota.cpus}"),
+        "cpus_all_regions": ("CPUS-ALL-REGIONS-per-project", None, "${var.batch_quota.cpus}"),
+        "disks_region": (
+            "DISKS-TOTAL-GB-per-project-region",
+            region,
+            "${var.batch_quota.disks_total_gb}",
+        ),
     }
 
 
