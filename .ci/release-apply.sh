@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 plan_file="${work}/release-${version}.tfplan"
 export TF_IN_AUTOMATION=1
 
-terraform -chdir=terraform init -input=false -backend-config="bucket=${TF_STATE_BUCKET}"
+terraform -chdir=terraform init -input=false -lockfile=readonly -backend-config="bucket=${TF_STATE_BUCKET}"
 terraform -chdir=terraform plan -input=false -refresh=false -lock-timeout=10m \
     -var-file="${TF_VAR_FILE}" -var "code_version=${version}" -out="${plan_file}"
 terraform -chdir=terraform show -json "${plan_file}" > "${plan_file}.json"

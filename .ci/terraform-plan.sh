@@ -15,7 +15,7 @@ max_summary_chars=60000 # the job summary holds 1 MiB; keep the plan readable
 plan_txt=$(mktemp)
 trap 'rm -f "$plan_txt"' EXIT
 
-terraform -chdir=terraform init -input=false -backend-config="bucket=${TF_STATE_BUCKET}"
+terraform -chdir=terraform init -input=false -lockfile=readonly -backend-config="bucket=${TF_STATE_BUCKET}"
 plan_args=(-input=false -lock=false -no-color -var-file="${TF_VAR_FILE}")
 current=$(terraform -chdir=terraform output -raw code_version 2>/dev/null || true)
 if [[ -n "$current" ]]; then

@@ -1,4 +1,4 @@
-"""Dataproc Serverless batches of the drug_mentions DAG: spec, sizing, time budget, leftovers.
+"""Dataproc Serverless batches of the drug_mentions DAG: spec, settings, time budget, leftovers.
 
 Shipped beside ``drug_mentions.py`` in the Composer DAG folder by ``drug-mentions-gcs deploy``.
 Airflow puts the DAG folder on ``sys.path`` (``BundleDagBag``), so the DAG imports this module by
@@ -13,6 +13,7 @@ import re
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,16 +24,18 @@ log = logging.getLogger(__name__)
 
 JOBS = ("pipeline", "adhoc")
 APP_LABEL = "drug-mentions"
-RUNTIME_VERSION = "3.0"  # Dataproc Serverless runtime 3.0: Spark 4.0, Python 3.12, Java 21
 # Runtime 3.0 runs a batch without authentication_config with END_USER_CREDENTIALS, i.e. as its
 # submitter (the Composer service account): the batch service account would be ignored.
 AUTHENTICATION_TYPE = "SERVICE_ACCOUNT"
 
-# Spark properties per job: conf/dataproc.toml in a checkout; `drug-mentions-gcs deploy` copies it
-# into the Composer DAG folder under this name.
+# Runtime, Spark properties per job, quota and quality gate: conf/dataproc.toml in a checkout;
+# `drug-mentions-gcs deploy` copies it into the Composer DAG folder under this name.
 SIZING_FILE = "drug_mentions_dataproc.toml"
 REPO_SIZING = Path(__file__).resolve().parents[1] / "conf" / "dataproc.toml"
 BUDGET_CAP = "spark.dynamicAllocation.maxExecutors"
+EXECUTOR_CORES = "spark.executor.cores"
+DRIVER_CORES = "spark.driver.cores"
+DISK_SIZES = ("spark.dataproc.driver.disk.size", "spark.dataproc.executor.disk.size")
 
 # --- Time budget (tests/dags checks that it adds up to less than DAGRUN_TIMEOUT) ---------------
 # Airflow 3.1 does not apply execution_timeout while a task is deferred, so every batch try is
@@ -85,31 +88,89 @@ def to_label_value(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
 
 
-def load_sizing(candidates: Sequence[Path] | None = None) -> dict[str, dict[str, str]]:
-    """Spark properties per job: ``[properties]`` for every job, ``[<job>.properties]`` on top.
+@dataclass(frozen=True)
+class BatchConf:
+    """conf/dataproc.toml: the runtime, each job's Spark properties, the quota, the gate."""
 
-    The first existing file of ``candidates`` is read (default: the copy in the DAG folder, then
-    ``conf/dataproc.toml`` of a checkout). Every job must set the budget cap.
-    """
+    runtime: dict[str, str]  # version, python, java
+    sizing: dict[str, dict[str, str]]  # job -> Spark properties
+    quota: dict[str, int]  # cpus, disks_total_gb
+    quality_gate: dict[str, float]  # max_loss, max_reject_rise
+
+
+def _gigabytes(size: str) -> int:
+    """A Dataproc disk size ("250g", "1t") in GB."""
+    match = re.fullmatch(r"(\d+)([gt])", size.strip().lower())
+    if not match:
+        raise ValueError(f"disk size {size!r} is not <number>g or <number>t")
+    return int(match.group(1)) * (1000 if match.group(2) == "t" else 1)
+
+
+def quota_use(properties: dict[str, str]) -> dict[str, int]:
+    """Peak Compute Engine quota of one batch at its cap: vCPUs (driver + executors) and disk GB
+    (one disk per VM), the standard tiers (Serverless quotas page: CPUS, DISKS_TOTAL_GB)."""
+    executors = int(properties[BUDGET_CAP])
+    cpus = int(properties[DRIVER_CORES]) + executors * int(properties[EXECUTOR_CORES])
+    driver_disk, executor_disk = (_gigabytes(properties[k]) for k in DISK_SIZES)
+    return {"cpus": cpus, "disks_total_gb": driver_disk + executors * executor_disk}
+
+
+def _job_properties(path: Path, data: dict[str, Any], job: str) -> dict[str, str]:
+    properties = {**data.get("properties", {}), **data.get(job, {}).get("properties", {})}
+    bad = sorted(
+        k for k, v in properties.items() if not k.startswith("spark.") or not isinstance(v, str)
+    )
+    if bad:
+        raise ValueError(f"{path}: not a Spark property given as a string: {', '.join(bad)}")
+    if BUDGET_CAP not in properties:
+        raise ValueError(f"{path}: [{job}.properties] lacks {BUDGET_CAP} (the budget cap)")
+    unsized = [k for k in (DRIVER_CORES, EXECUTOR_CORES, *DISK_SIZES) if k not in properties]
+    if unsized:
+        raise ValueError(f"{path}: [{job}.properties] lacks {', '.join(unsized)} (quota use)")
+    return dict(sorted(properties.items()))
+
+
+def _section(path: Path, data: dict[str, Any], name: str, keys: dict[str, type]) -> dict:
+    section = data.get(name, {})
+    values = {key: section.get(key) for key in keys}
+    wrong = [k for k, kind in keys.items() if not isinstance(values[k], kind)]
+    if wrong or set(section) - set(keys):
+        expected = ", ".join(f"{k} ({kind.__name__})" for k, kind in keys.items())
+        raise ValueError(f"{path}: [{name}] must hold exactly {expected}")
+    return values
+
+
+def load_batch_conf(candidates: Sequence[Path] | None = None) -> BatchConf:
+    """Read the first existing file of ``candidates`` (default: the copy in the DAG folder, then
+    ``conf/dataproc.toml`` of a checkout). ``[properties]`` apply to every job,
+    ``[<job>.properties]`` on top; every job must set the budget cap, and the cap must fit in
+    ``[quota]``: a cap above the quota is a promise the project cannot keep."""
     here = Path(__file__).resolve().parent
     paths = list(candidates) if candidates is not None else [here / SIZING_FILE, REPO_SIZING]
     path = next((p for p in paths if p.is_file()), None)
     if path is None:
         raise FileNotFoundError(f"no Dataproc sizing file: looked for {', '.join(map(str, paths))}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    common = data.get("properties", {})
-    sizing = {}
-    for job in JOBS:
-        properties = {**common, **data.get(job, {}).get("properties", {})}
-        bad = sorted(
-            k for k, v in properties.items() if not k.startswith("spark.") or not isinstance(v, str)
-        )
-        if bad:
-            raise ValueError(f"{path}: not a Spark property given as a string: {', '.join(bad)}")
-        if BUDGET_CAP not in properties:
-            raise ValueError(f"{path}: [{job}.properties] lacks {BUDGET_CAP} (the budget cap)")
-        sizing[job] = dict(sorted(properties.items()))
-    return sizing
+    runtime = _section(path, data, "runtime", {"version": str, "python": str, "java": str})
+    quota = _section(path, data, "quota", {"cpus": int, "disks_total_gb": int})
+    gate = _section(path, data, "quality_gate", {"max_loss": float, "max_reject_rise": float})
+    if not all(0 <= share < 1 for share in gate.values()):
+        raise ValueError(f"{path}: [quality_gate] shares must be between 0 and 1")
+    sizing = {job: _job_properties(path, data, job) for job in JOBS}
+    for job, properties in sizing.items():
+        use = quota_use(properties)
+        over = [f"{k} {use[k]} > {quota[k]}" for k in quota if use[k] > quota[k]]
+        if over:
+            raise ValueError(
+                f"{path}: [{job}.properties] {BUDGET_CAP} = {properties[BUDGET_CAP]} needs more"
+                f" than [quota]: {', '.join(over)}"
+            )
+    return BatchConf(runtime, sizing, quota, gate)
+
+
+def load_sizing(candidates: Sequence[Path] | None = None) -> dict[str, dict[str, str]]:
+    """Spark properties per job (:func:`load_batch_conf`)."""
+    return load_batch_conf(candidates).sizing
 
 
 def batch_spec(
@@ -124,10 +185,11 @@ def batch_spec(
     subnetwork: str,
     run_id: str,
     code_version: str,
+    runtime_version: str,
 ) -> dict[str, Any]:
     """The (templated) ``google.cloud.dataproc_v1.Batch`` of one job of one DAG run."""
     return {
-        "runtime_config": {"version": RUNTIME_VERSION, "properties": dict(properties)},
+        "runtime_config": {"version": runtime_version, "properties": dict(properties)},
         "pyspark_batch": {
             "main_python_file_uri": f"{code_uri}/{main_file}",
             "python_file_uris": [f"{code_uri}/{package_zip}"],
@@ -179,6 +241,20 @@ def cancel_leftovers(hook: Any, *, project_id: str, region: str, run_id: str) ->
             log.warning("Cancelling leftover batch %s (%s)", batch.name, batch.state.name)
             operations.cancel_operation(name=batch.operation)
     return found
+
+
+def approximate_usage(batches: Iterable[Any]) -> dict[str, dict[str, float]]:
+    """What each finished batch used, as Dataproc reports it (``runtime_info.approximate_usage``,
+    filled when a batch ends): DCU-hours and shuffle storage GB-hours, by batch id."""
+    usage = {}
+    for batch in batches:
+        used = batch.runtime_info.approximate_usage
+        if used.milli_dcu_seconds or used.shuffle_storage_gb_seconds:
+            usage[batch.name.rsplit("/", 1)[-1]] = {
+                "dcu_hours": round(used.milli_dcu_seconds / 1000 / 3600, 3),
+                "shuffle_storage_gb_hours": round(used.shuffle_storage_gb_seconds / 3600, 3),
+            }
+    return usage
 
 
 def stop_leftovers(

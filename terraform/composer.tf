@@ -14,6 +14,12 @@ resource "google_composer_environment" "this" {
     software_config {
       image_version = var.composer_image_version
       env_variables = local.dag_env_variables
+
+      # Lineage of the DAG's tasks in Dataplex (Data Lineage API, apis.tf); the batches report
+      # their own with spark.dataproc.lineage.enabled (conf/dataproc.toml).
+      cloud_data_lineage_integration {
+        enabled = true
+      }
     }
 
     workloads_config {

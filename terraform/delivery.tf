@@ -2,15 +2,20 @@
 # Workload Identity Federation and impersonates one of three dedicated service accounts.
 #
 #   planner  SA - pull requests: `terraform plan -lock=false` (read-only custom role, state read).
-#   deployer SA - tag v*: uploads the package to code/<version>/ (create only: a published
-#                 version can never be overwritten or deleted by it) and the DAG files to the
-#                 Composer DAG folder; reads the state (`terraform output`). Nothing else.
-#   applier  SA - tag v*, after a manual approval in the protected GitHub environment: points
+#   deployer SA - the deploy job of a v* tag, in the GitHub environment `deploy` (restricted to v*
+#                 tags in the repository settings): uploads the package to code/<version>/ (create
+#                 only: a published version can never be overwritten or deleted) and the DAG
+#                 files; reads the state (`terraform output`). The only writer of code/.
+#   applier  SA - after a manual approval in the protected GitHub environment `release`: points
 #                 Composer at the new version (`terraform apply -refresh=false`, a plan that
-#                 .ci/release_check.py has checked changes DRUG_MENTIONS_CODE_VERSION only).
+#                 .ci/release_check.py has checked changes DRUG_MENTIONS_CODE_VERSION only); for a
+#                 rollback, first checks code/<version>/ is a complete release (reads code/).
 #
 # GitHub uses one OIDC issuer for every repository: the provider's attribute_condition admits
-# tokens of this repository only (numeric id, which is never reused, and name). No key anywhere.
+# tokens of this repository only (numeric id, which is never reused, and name). The deployer and
+# the applier are bound to the subject of their environment (`repo:OWNER/REPO:environment:NAME`,
+# GitHub's default `sub` claim for a job that references an environment), so a workflow on a
+# branch or a pull request cannot become them. No key anywhere.
 
 locals {
   github_pool_id     = "${var.name_prefix}-github"
@@ -21,10 +26,12 @@ locals {
   planner_role_id    = "${replace(var.name_prefix, "-", "_")}_tf_planner"
   applier_role_id    = "${replace(var.name_prefix, "-", "_")}_release_applier"
 
-  # Every workflow run of this repository (the provider admits no other repository).
+  # Every workflow run of this repository (the provider admits no other repository): the planner.
   github_repository_principals = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository/${var.github_repository}"
-  # Only jobs that run in the protected release environment (GitHub's default `sub` claim).
-  github_release_principal = "principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/repo:${var.github_repository}:environment:${var.github_release_environment}"
+  # Only jobs that run in one environment (GitHub's default `sub` claim names it).
+  github_environment_subject = "principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/repo:${var.github_repository}:environment:"
+  github_deploy_principal    = "${local.github_environment_subject}${var.github_deploy_environment}"
+  github_release_principal   = "${local.github_environment_subject}${var.github_release_environment}"
 
   # The Composer environment bucket, from gs://<bucket>/dags.
   composer_bucket_name = split("/", google_composer_environment.this.config[0].dag_gcs_prefix)[2]
@@ -34,8 +41,11 @@ locals {
 
   # What `terraform plan` reads to refresh every resource type of this stack; get/list only.
   planner_permissions = [
+    "bigquery.connections.get",
+    "bigquery.connections.getIamPolicy",
     "bigquery.datasets.get",
     "bigquery.datasets.getIamPolicy",
+    "cloudquotas.quotas.get",
     "composer.environments.get",
     "compute.firewalls.get",
     "compute.networks.get",
@@ -85,7 +95,7 @@ resource "google_iam_workload_identity_pool" "github" {
 }
 
 resource "google_iam_workload_identity_pool_provider" "github" {
-  #checkov:skip=CKV_GCP_125:Admission is by assertion.repository_id (immutable, never reused) and assertion.repository, Google's recommended condition; an exact `sub` equality cannot admit the PR plan, tag deploy and environment apply jobs together: each service account's binding narrows further (applier: subject repo:<repo>:environment:<env>)
+  #checkov:skip=CKV_GCP_125:Admission is by assertion.repository_id (immutable, never reused) and assertion.repository, Google's recommended condition; an exact `sub` equality cannot admit the PR plan and the two environments' jobs together: each service account's binding narrows further (deployer and applier: subject repo:<repo>:environment:<env>)
   project                            = var.project_id
   workload_identity_pool_id          = google_iam_workload_identity_pool.github.workload_identity_pool_id
   workload_identity_pool_provider_id = local.github_provider_id
@@ -114,7 +124,7 @@ resource "google_service_account" "deployer" {
   project      = var.project_id
   account_id   = local.deployer_sa_id
   display_name = "drug-mentions release deployer (GitHub Actions)"
-  description  = "Tag workflow: uploads code/<version>/ (create only) and the DAG files; reads the Terraform state."
+  description  = "Deploy environment (v* tags): uploads code/<version>/ (create only) and the DAG files; reads the Terraform state."
 
   depends_on = [google_project_service.enabled]
 }
@@ -137,10 +147,11 @@ resource "google_service_account" "applier" {
   depends_on = [google_project_service.enabled]
 }
 
+# Only a job of the deploy environment (v* tags only) can become the deployer.
 resource "google_service_account_iam_member" "deployer_workload_identity" {
   service_account_id = google_service_account.deployer.name
   role               = "roles/iam.workloadIdentityUser"
-  member             = local.github_repository_principals
+  member             = local.github_deploy_principal
 }
 
 resource "google_service_account_iam_member" "planner_workload_identity" {
@@ -227,7 +238,20 @@ resource "google_storage_bucket_iam_member" "planner_state_read" {
   member = "serviceAccount:${google_service_account.planner.email}"
 }
 
-# --- Applier: the Composer environment and the state -------------------------------------------
+# --- Applier: the Composer environment, the state, reading code/ (rollback check) ----------------
+
+# A rollback target must be a complete release (.ci/release_check.py published): read code/ only.
+resource "google_storage_bucket_iam_member" "applier_code_read" {
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.applier.email}"
+
+  condition {
+    title       = "code-prefix-only"
+    description = "Read and list objects under code/ only"
+    expression  = "resource.name.startsWith(\"${local.code_objects}\") || api.getAttribute(\"storage.googleapis.com/objectListPrefix\", \"\").startsWith(\"code/\")"
+  }
+}
 
 resource "google_project_iam_custom_role" "applier" {
   project     = var.project_id

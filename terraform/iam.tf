@@ -1,10 +1,14 @@
 # Least-privilege identities. No primitive roles, no service-account keys anywhere.
 #
-#   composer SA  - runs Airflow; submits, polls and cancels Dataproc batches that run AS the
-#                  batch SA; repoints the analysts' BigQuery table (reads runs/ for that).
-#   batch SA     - identity of the Spark driver/executors; reads input/ + code/, writes runs/.
-#   analysts     - query the analytics dataset; read runs/ (BigQuery external tables read GCS
-#                  as the caller); nothing of code/ or input/.
+#   composer SA    - runs Airflow; submits, polls and cancels Dataproc batches that run AS the
+#                    batch SA; reads each run's run_report.json (quality gate) and repoints the
+#                    analysts' BigLake table through the connection (delegate, no storage role).
+#   batch SA       - identity of the Spark driver/executors; reads input/ + code/, writes runs/
+#                    and state/; cannot write code/ or input/.
+#   connection SA  - Google-managed SA of the BigQuery Cloud Resource connection (bigquery.tf):
+#                    the only reader of runs/ for BigQuery; never state/, code/ or input/.
+#   analysts       - BigQuery roles only: query the dataset (BigLake delegates the file reads).
+#   deployer       - the only writer of code/, create-only (delivery.tf).
 
 resource "google_service_account" "composer" {
   project      = var.project_id
@@ -65,7 +69,7 @@ resource "google_project_iam_member" "composer_dag_batches" {
 }
 
 # The DAG's publish_mentions_table task runs one BigQuery script (a query job) that replaces
-# the external table `mentions` and the view `top_journals` of the analytics dataset.
+# the BigLake table `mentions` and the view `top_journals` of the analytics dataset.
 resource "google_project_iam_member" "composer_bigquery_job_user" {
   project = var.project_id
   role    = "roles/bigquery.jobUser"
@@ -80,13 +84,19 @@ resource "google_bigquery_dataset_iam_member" "composer_tables" {
   member     = "serviceAccount:${google_service_account.composer.email}"
 }
 
-# BigQuery reads the run's Parquet files with the caller's identity when it creates the external
-# table (schema, partitions): read access to runs/ only, through the managed folder.
-resource "google_storage_managed_folder_iam_member" "composer_runs" {
-  bucket         = google_storage_managed_folder.runs.bucket
-  managed_folder = google_storage_managed_folder.runs.name
-  role           = "roles/storage.objectViewer"
-  member         = "serviceAccount:${google_service_account.composer.email}"
+# The quality gate reads two small files per run: this run's run_report.json and that of the run
+# the table shows (dags/drug_mentions_bigquery.py). Get on those objects only: no list, no data
+# file, nothing outside runs/ (a subset of what the connection reads).
+resource "google_storage_bucket_iam_member" "composer_run_reports" {
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.composer.email}"
+
+  condition {
+    title       = "run-reports-only"
+    description = "Get runs/<run_id>/run_report.json objects only"
+    expression  = "resource.name.startsWith(\"${local.runs_objects}\") && resource.name.endsWith(\"/${local.run_report}\")"
+  }
 }
 
 # The batch runs as the batch SA: the submitter needs actAs on that one account only.
@@ -105,15 +115,6 @@ resource "google_service_account_iam_member" "composer_agent_v2_ext" {
   depends_on = [google_project_service.enabled]
 }
 
-# No data-bucket access by default: the DAG passes gs:// URIs to Dataproc, it reads no data.
-resource "google_storage_bucket_iam_member" "composer_data" {
-  count = var.composer_sa_data_bucket_role == "" ? 0 : 1
-
-  bucket = google_storage_bucket.data.name
-  role   = var.composer_sa_data_bucket_role
-  member = "serviceAccount:${google_service_account.composer.email}"
-}
-
 # --- Batch SA --------------------------------------------------------------------------------------
 
 # Required for the identity of Dataproc (Serverless) workloads: agent communication and logging.
@@ -123,15 +124,69 @@ resource "google_project_iam_member" "batch_dataproc_worker" {
   member  = "serviceAccount:${google_service_account.batch.email}"
 }
 
-# Object read/write/delete on the data bucket only (no bucket or IAM administration).
-resource "google_storage_bucket_iam_member" "batch_data" {
+# Reads its inputs and its code, nothing else: code/ is written by the deployer alone, so neither a
+# job nor the Composer SA (which can act as this one) can replace a release. IAM Conditions on the
+# object name, and on the list prefix for listings (locals.tf, object_conditions).
+resource "google_storage_bucket_iam_member" "batch_read" {
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.batch.email}"
+
+  condition {
+    title       = "inputs-and-code"
+    description = "Read and list input/ and code/ only"
+    expression  = "${local.object_conditions.input} || ${local.object_conditions.code}"
+  }
+}
+
+# Writes (create, overwrite, delete) its run folders and the incremental state: runs/ and state/.
+resource "google_storage_bucket_iam_member" "batch_write" {
   bucket = google_storage_bucket.data.name
   role   = "roles/storage.objectUser"
   member = "serviceAccount:${google_service_account.batch.email}"
+
+  condition {
+    title       = "runs-and-state"
+    description = "Read, write and list runs/ and state/ only"
+    expression  = "${local.object_conditions.runs} || ${local.object_conditions.state}"
+  }
 }
 
-# --- Analysts --------------------------------------------------------------------------------------
+# --- BigQuery connection SA (bigquery.tf) ------------------------------------------------------------
 
+# The BigLake table reads runs/<run_id>/mentions/ as this account: runs/ only, through the managed
+# folder (get and list inside it), never state/, code/ or input/.
+resource "google_storage_managed_folder_iam_member" "connection_runs" {
+  bucket         = google_storage_managed_folder.runs.bucket
+  managed_folder = google_storage_managed_folder.runs.name
+  role           = "roles/storage.objectViewer"
+  member         = "serviceAccount:${google_bigquery_connection.runs.cloud_resource[0].service_account_id}"
+}
+
+# storage.buckets.get (bucket metadata, no object): Google lists it with objects.get and
+# objects.list for reading Cloud Storage from BigQuery ("Create Cloud Storage external tables").
+resource "google_project_iam_custom_role" "bucket_metadata" {
+  project     = var.project_id
+  role_id     = local.bucket_metadata_role_id
+  title       = "${var.name_prefix} bucket metadata reader"
+  description = "storage.buckets.get only: bucket metadata, no object."
+  stage       = "GA"
+  permissions = ["storage.buckets.get"]
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_iam_member" "connection_bucket_metadata" {
+  bucket = google_storage_bucket.data.name
+  role   = google_project_iam_custom_role.bucket_metadata.name
+  member = "serviceAccount:${google_bigquery_connection.runs.cloud_resource[0].service_account_id}"
+}
+
+# --- Analysts: BigQuery roles only -----------------------------------------------------------------
+
+# A BigLake table delegates the file reads to the connection: analysts need no storage role (an
+# external table without connection would need storage.buckets.get, objects.get and objects.list
+# on the bucket for every querying user).
 resource "google_bigquery_dataset_iam_member" "analysts" {
   for_each = toset(var.analyst_members)
 
@@ -147,15 +202,4 @@ resource "google_project_iam_member" "analysts_job_user" {
   project = var.project_id
   role    = "roles/bigquery.jobUser"
   member  = each.value
-}
-
-# External tables read Cloud Storage with the querying user's identity: analysts read the run
-# outputs (runs/, a managed folder: get and list inside it), not code/ or input/.
-resource "google_storage_managed_folder_iam_member" "analysts_runs" {
-  for_each = toset(var.analyst_members)
-
-  bucket         = google_storage_managed_folder.runs.bucket
-  managed_folder = google_storage_managed_folder.runs.name
-  role           = "roles/storage.objectViewer"
-  member         = each.value
 }

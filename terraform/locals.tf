@@ -17,9 +17,33 @@ locals {
   subnetwork_name = "${var.name_prefix}-batches"
 
   # BigQuery ids and custom role ids take underscores, not hyphens.
-  bigquery_dataset_id = "${replace(var.name_prefix, "-", "_")}_analytics"
-  mentions_table_id   = "mentions" # created by the DAG (dags/drug_mentions_bigquery.py)
-  dag_batches_role_id = "${replace(var.name_prefix, "-", "_")}_dag_batches"
+  bigquery_dataset_id         = "${replace(var.name_prefix, "-", "_")}_analytics"
+  mentions_table_id           = "mentions" # created by the DAG (dags/drug_mentions_bigquery.py)
+  dag_batches_role_id         = "${replace(var.name_prefix, "-", "_")}_dag_batches"
+  connection_delegate_role_id = "${replace(var.name_prefix, "-", "_")}_biglake_creator"
+  bucket_metadata_role_id     = "${replace(var.name_prefix, "-", "_")}_bucket_metadata"
+  bigquery_connection_id      = "${var.name_prefix}-runs"
+  # As the DAG's CREATE EXTERNAL TABLE ... WITH CONNECTION names it: project.location.connection_id.
+  bigquery_connection_ref = "${var.project_id}.${var.region}.${local.bigquery_connection_id}"
+
+  # Data-bucket layout (jobs/drug_mentions/contract.py, bucket-layout section; tests/terraform
+  # checks they are equal) and the IAM Conditions on it: an object name under the prefix, or a
+  # listing whose prefix starts with it.
+  input_prefix = "input"
+  code_prefix  = "code"
+  runs_prefix  = "runs"
+  state_prefix = "state"
+  run_report   = "run_report.json"
+  data_objects = "projects/_/buckets/${google_storage_bucket.data.name}/objects/"
+  runs_objects = "${local.data_objects}${local.runs_prefix}/"
+  list_prefix  = "api.getAttribute(\"storage.googleapis.com/objectListPrefix\", \"\")"
+  # No trailing slash: the GCS connector also stats the object "input" for gs://B/input.
+  object_conditions = {
+    input = "resource.name.startsWith(\"${local.data_objects}${local.input_prefix}\") || ${local.list_prefix}.startsWith(\"${local.input_prefix}\")"
+    code  = "resource.name.startsWith(\"${local.data_objects}${local.code_prefix}\") || ${local.list_prefix}.startsWith(\"${local.code_prefix}\")"
+    runs  = "resource.name.startsWith(\"${local.data_objects}${local.runs_prefix}\") || ${local.list_prefix}.startsWith(\"${local.runs_prefix}\")"
+    state = "resource.name.startsWith(\"${local.data_objects}${local.state_prefix}\") || ${local.list_prefix}.startsWith(\"${local.state_prefix}\")"
+  }
 
   dag_id = "drug_mentions" # dags/drug_mentions.py
 
@@ -38,6 +62,7 @@ locals {
     DRUG_MENTIONS_CODE_VERSION          = var.code_version
     DRUG_MENTIONS_SCHEDULE              = var.dag_schedule
     DRUG_MENTIONS_BIGQUERY_DATASET      = google_bigquery_dataset.analytics.dataset_id
+    DRUG_MENTIONS_BIGQUERY_CONNECTION   = local.bigquery_connection_ref
   }
 }
 

@@ -44,13 +44,28 @@ output "dag_env_variables" {
 }
 
 output "bigquery_dataset" {
-  description = "BigQuery dataset (project:dataset) holding the external mentions table and the top_journals view (both created by the DAG)."
+  description = "BigQuery dataset (project:dataset) holding the BigLake mentions table and the top_journals view (both created by the DAG)."
   value       = "${var.project_id}:${google_bigquery_dataset.analytics.dataset_id}"
 }
 
 output "mentions_table" {
-  description = "External mentions table (project.dataset.table), created and repointed by the DAG after each successful run."
+  description = "BigLake mentions table (project.dataset.table), created and repointed by the DAG after each successful run that passes the quality gate."
   value       = "${var.project_id}.${google_bigquery_dataset.analytics.dataset_id}.${local.mentions_table_id}"
+}
+
+output "bigquery_connection" {
+  description = "Cloud Resource connection of the BigLake table, as DDL names it (project.location.connection_id; DRUG_MENTIONS_BIGQUERY_CONNECTION)."
+  value       = local.bigquery_connection_ref
+}
+
+output "bigquery_connection_service_account" {
+  description = "Service account of the BigQuery connection: the only reader of runs/ for BigQuery."
+  value       = google_bigquery_connection.runs.cloud_resource[0].service_account_id
+}
+
+output "billing_budget" {
+  description = "Name of the monthly billing budget (null while billing_account_id is empty)."
+  value       = one(google_billing_budget.monthly[*].name)
 }
 
 output "alert_policy_names" {

@@ -177,21 +177,10 @@ variable "dag_schedule" {
   }
 }
 
-variable "composer_sa_data_bucket_role" {
-  description = "Role of the Composer service account on the data bucket. Empty (default): none, the DAG only submits batches. Set roles/storage.objectViewer or roles/storage.objectUser only if a DAG task must read or clean up run outputs."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = contains(["", "roles/storage.objectViewer", "roles/storage.objectUser"], var.composer_sa_data_bucket_role)
-    error_message = "composer_sa_data_bucket_role must be empty, roles/storage.objectViewer or roles/storage.objectUser."
-  }
-}
-
 # --- Analysts ----------------------------------------------------------------------------------
 
 variable "analyst_members" {
-  description = "IAM principals (user:, group:, serviceAccount:, domain:) who may query the analytics dataset: BigQuery data viewer on the dataset, job user on the project, object viewer on the runs/ managed folder of the data bucket (external tables read GCS with the caller's identity); nothing of code/ or input/."
+  description = "IAM principals (user:, group:, serviceAccount:, domain:) who may query the analytics dataset: BigQuery data viewer on the dataset and job user on the project, nothing else (the BigLake table reads the files through its connection; no storage role)."
   type        = list(string)
   default     = []
 
@@ -258,6 +247,17 @@ variable "github_release_environment" {
   }
 }
 
+variable "github_deploy_environment" {
+  description = "GitHub environment of the release deploy job, restricted to v* tags in the repository settings (docs/releasing.md); only jobs running in it may impersonate the deployer service account, the only writer of code/."
+  type        = string
+  default     = "deploy"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,100}$", var.github_deploy_environment))
+    error_message = "github_deploy_environment must be a GitHub environment name (letters, digits, . _ -)."
+  }
+}
+
 variable "tf_state_bucket" {
   description = "Name of the Terraform state bucket created by terraform/bootstrap/ (also passed to `terraform init -backend-config`); the CI identities get read (planner, deployer) or write (applier) access to it."
   type        = string
@@ -265,5 +265,70 @@ variable "tf_state_bucket" {
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.tf_state_bucket))
     error_message = "tf_state_bucket must be a bucket name (no gs:// prefix)."
+  }
+}
+
+# --- Quota (quotas.tf) -------------------------------------------------------------------------
+
+variable "request_batch_quota" {
+  description = "Ask Google (Cloud Quotas preferences) for the Compute Engine quota the batches' budget cap is sized to: CPUS and DISKS_TOTAL_GB in the region, CPUS_ALL_REGIONS. Off by default: check the project's quota first (docs/scaling.md)."
+  type        = bool
+  default     = false
+}
+
+variable "batch_quota" {
+  description = "The quota one batch at its cap consumes; equal to [quota] of conf/dataproc.toml (tests/terraform checks it): vCPUs (CPUS in the region and CPUS_ALL_REGIONS) and persistent disk GB (DISKS_TOTAL_GB in the region)."
+  type        = object({ cpus = number, disks_total_gb = number })
+  default     = { cpus = 400, disks_total_gb = 25000 }
+
+  validation {
+    condition     = var.batch_quota.cpus >= 12 && var.batch_quota.disks_total_gb >= 750
+    error_message = "batch_quota must allow at least the smallest batch: 12 vCPUs (driver + 2 executors of 4 cores) and 750 GB (3 disks of 250 GB)."
+  }
+}
+
+variable "quota_contact_email" {
+  description = "E-mail Google may contact about the quota request (required by the Cloud Quotas API for an increase) when request_batch_quota is true."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.quota_contact_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.quota_contact_email))
+    error_message = "quota_contact_email must be empty or an e-mail address."
+  }
+}
+
+# --- Cost (budget.tf) ----------------------------------------------------------------------------
+
+variable "billing_account_id" {
+  description = "Billing account paying for the project (XXXXXX-XXXXXX-XXXXXX). Empty (default): no budget. Set: a monthly budget on this project with e-mail alerts (needs billing.budgets.create on the account)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.billing_account_id == "" || can(regex("^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$", var.billing_account_id))
+    error_message = "billing_account_id must be empty or a billing account id such as 0123AB-CDEF01-234567."
+  }
+}
+
+variable "monthly_budget" {
+  description = "Monthly budget of the project, in whole units of the billing account's currency (Composer alone is ~300-450 USD a month: docs/deploying.md). Alerts at 50 %, 90 % and 100 % of actual spend and 100 % of forecast."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.monthly_budget >= 1 && floor(var.monthly_budget) == var.monthly_budget
+    error_message = "monthly_budget must be a whole amount, at least 1."
+  }
+}
+
+variable "budget_currency_code" {
+  description = "ISO 4217 currency of monthly_budget; must be the billing account's currency. Empty (default): the account's own currency."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.budget_currency_code == "" || can(regex("^[A-Z]{3}$", var.budget_currency_code))
+    error_message = "budget_currency_code must be empty or a three-letter ISO 4217 code such as USD or EUR."
   }
 }

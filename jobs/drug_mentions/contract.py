@@ -169,4 +169,7 @@ REJECTS_SCHEMA = (
 INPUT_PREFIX = "input"
 RUNS_PREFIX = "runs"
 CODE_PREFIX = "code"
+# The incremental state of --state on Google Cloud (gs://<data-bucket>/state): written by the
+# pipeline batch only, never read by analysts or the BigQuery connection.
+STATE_PREFIX = "state"
 ADHOC_DIR = "adhoc"

@@ -18,6 +18,9 @@ from types import ModuleType
 
 import pytest
 
+# The GCS emulator fixtures (fake-gcs-server, marker `emulator`) for the report reading test.
+from tests.gcs_cli.conftest import gcs, gcs_server  # noqa: F401
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILE = DAGS_DIR / "drug_mentions.py"
 

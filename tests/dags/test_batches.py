@@ -165,6 +165,7 @@ def test_a_retry_stops_the_killed_try_batch_before_creating_its_own(
         subnetwork="default",
         run_id=RUN,
         code_version="0.1.0",
+        runtime_version="3.0",
     )
     monkeypatch.setattr(task, "batch", rendered)
     monkeypatch.setattr(task, "batch_id", f"dm-pipeline-{RUN}-2")
@@ -240,53 +241,139 @@ def test_the_teardown_is_skipped_on_dagrun_timeout_in_this_airflow() -> None:
 # --- Sizing from conf/ --------------------------------------------------------------------------
 
 
-def test_sizing_merges_common_and_job_properties(tmp_path: Path) -> None:
+# What every conf/dataproc.toml holds besides Spark properties (tests write their own properties).
+SETTINGS = (
+    '[runtime]\nversion = "3.0"\npython = "3.12"\njava = "21"\n'
+    "[quota]\ncpus = 100\ndisks_total_gb = 2600\n"
+    "[quality_gate]\nmax_loss = 0.1\nmax_reject_rise = 0.05\n"
+)
+SIZED = (
+    '"spark.driver.cores" = "4"\n"spark.executor.cores" = "4"\n'
+    '"spark.dataproc.driver.disk.size" = "100g"\n"spark.dataproc.executor.disk.size" = "100g"\n'
+)
+SIZED_PROPERTIES = {
+    "spark.dataproc.driver.disk.size": "100g",
+    "spark.dataproc.executor.disk.size": "100g",
+    "spark.driver.cores": "4",
+    "spark.executor.cores": "4",
+}
+
+
+def write_conf(tmp_path: Path, text: str) -> Path:
     conf = tmp_path / "dataproc.toml"
-    conf.write_text(
-        '[properties]\n"spark.executor.cores" = "4"\n"spark.sql.shuffle.partitions" = "8"\n'
-        '[pipeline.properties]\n"spark.dynamicAllocation.maxExecutors" = "50"\n'
+    conf.write_text(text)
+    return conf
+
+
+def test_sizing_merges_common_and_job_properties(tmp_path: Path) -> None:
+    conf = write_conf(
+        tmp_path,
+        SETTINGS + "[properties]\n" + SIZED + '"spark.sql.shuffle.partitions" = "8"\n'
+        '[pipeline.properties]\n"spark.dynamicAllocation.maxExecutors" = "24"\n'
         '[adhoc.properties]\n"spark.dynamicAllocation.maxExecutors" = "5"\n'
-        '"spark.sql.shuffle.partitions" = "2"\n'
+        '"spark.sql.shuffle.partitions" = "2"\n',
     )
-    assert batches.load_sizing([tmp_path / "missing.toml", conf]) == {
+    loaded = batches.load_batch_conf([tmp_path / "missing.toml", conf])
+    assert loaded.sizing == {
         "pipeline": {
-            "spark.dynamicAllocation.maxExecutors": "50",
-            "spark.executor.cores": "4",
+            **SIZED_PROPERTIES,
+            "spark.dynamicAllocation.maxExecutors": "24",
             "spark.sql.shuffle.partitions": "8",
         },
         "adhoc": {
+            **SIZED_PROPERTIES,
             "spark.dynamicAllocation.maxExecutors": "5",
-            "spark.executor.cores": "4",
             "spark.sql.shuffle.partitions": "2",
         },
     }
+    assert loaded.runtime == {"version": "3.0", "python": "3.12", "java": "21"}
+    assert loaded.quota == {"cpus": 100, "disks_total_gb": 2600}
+    assert loaded.quality_gate == {"max_loss": 0.1, "max_reject_rise": 0.05}
+    assert batches.load_sizing([conf]) == loaded.sizing
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         (
-            '[pipeline.properties]\n"spark.dynamicAllocation.maxExecutors" = "50"\n',
+            SETTINGS + "[properties]\n" + SIZED + "[pipeline.properties]\n"
+            '"spark.dynamicAllocation.maxExecutors" = "5"\n',
             "[adhoc.properties] lacks spark.dynamicAllocation.maxExecutors (the budget cap)",
         ),
         (
-            '[properties]\n"spark.dynamicAllocation.maxExecutors" = 50\n',
+            SETTINGS + '[properties]\n"spark.dynamicAllocation.maxExecutors" = 50\n',
             "not a Spark property given as a string: spark.dynamicAllocation.maxExecutors",
         ),
         (
-            '[properties]\n"spark.dynamicAllocation.maxExecutors" = "5"\n"executor.cores" = "4"\n',
+            SETTINGS + '[properties]\n"spark.dynamicAllocation.maxExecutors" = "5"\n'
+            '"executor.cores" = "4"\n',
             "not a Spark property given as a string: executor.cores",
         ),
+        (
+            SETTINGS + '[properties]\n"spark.dynamicAllocation.maxExecutors" = "5"\n'
+            '"spark.driver.cores" = "4"\n',
+            "[pipeline.properties] lacks spark.executor.cores, spark.dataproc.driver.disk.size,"
+            " spark.dataproc.executor.disk.size (quota use)",
+        ),
+        (
+            # 4 + 25 x 4 = 104 vCPUs > 100; (1 + 25) x 100 GB = 2600 GB fits exactly
+            SETTINGS + "[properties]\n" + SIZED + '"spark.dynamicAllocation.maxExecutors" = "25"\n',
+            "[pipeline.properties] spark.dynamicAllocation.maxExecutors = 25 needs more than"
+            " [quota]: cpus 104 > 100",
+        ),
+        (
+            SETTINGS.replace("java", "scala") + "[properties]\n" + SIZED,
+            "[runtime] must hold exactly version (str), python (str), java (str)",
+        ),
+        (
+            SETTINGS.replace("cpus = 100", 'cpus = "100"') + "[properties]\n" + SIZED,
+            "[quota] must hold exactly cpus (int), disks_total_gb (int)",
+        ),
+        (
+            SETTINGS.replace("max_loss = 0.1", "max_loss = 1.5") + "[properties]\n" + SIZED,
+            "[quality_gate] shares must be between 0 and 1",
+        ),
+    ],
+    ids=[
+        "no-cap",
+        "not-a-string",
+        "not-spark",
+        "unsized",
+        "over-quota",
+        "runtime",
+        "quota",
+        "gate",
     ],
 )
-def test_sizing_without_budget_cap_or_with_bad_values_is_refused(
+def test_bad_settings_are_refused_with_the_file_and_what(
     tmp_path: Path, text: str, message: str
 ) -> None:
-    conf = tmp_path / "dataproc.toml"
-    conf.write_text(text)
+    conf = write_conf(tmp_path, text)
     with pytest.raises(ValueError) as error:
-        batches.load_sizing([conf])
+        batches.load_batch_conf([conf])
     assert str(error.value) == f"{conf}: {message}"
+
+
+def test_quota_use_of_the_cap() -> None:
+    properties = {**SIZED_PROPERTIES, "spark.dynamicAllocation.maxExecutors": "24"}
+    assert batches.quota_use(properties) == {"cpus": 100, "disks_total_gb": 2500}
+    big_disks = {**properties, "spark.dataproc.executor.disk.size": "1t"}
+    assert batches.quota_use(big_disks) == {"cpus": 100, "disks_total_gb": 24100}
+    with pytest.raises(ValueError, match="disk size '250GB' is not <number>g or <number>t"):
+        batches.quota_use({**properties, "spark.dataproc.driver.disk.size": "250GB"})
+
+
+def test_the_pipeline_cap_is_sized_to_the_stated_quota() -> None:
+    # The largest cap that fits: one executor more would exceed the quota.
+    conf = batches.load_batch_conf([batches.REPO_SIZING])
+    assert conf.quota == {"cpus": 400, "disks_total_gb": 25000}
+    pipeline = conf.sizing["pipeline"]
+    assert batches.quota_use(pipeline) == {"cpus": 400, "disks_total_gb": 25000}
+    one_more = {**pipeline, batches.BUDGET_CAP: str(int(pipeline[batches.BUDGET_CAP]) + 1)}
+    assert batches.quota_use(one_more) == {"cpus": 404, "disks_total_gb": 25250}
+    assert batches.quota_use(conf.sizing["adhoc"]) == {"cpus": 84, "disks_total_gb": 5250}
+    assert conf.runtime == {"version": "3.0", "python": "3.12", "java": "21"}
+    assert conf.quality_gate == {"max_loss": 0.10, "max_reject_rise": 0.05}
 
 
 def test_no_sizing_file_is_an_import_error_with_the_paths(tmp_path: Path) -> None:
@@ -318,6 +405,21 @@ def test_to_label_value(text: str, expected: str) -> None:
 def test_batches_to_cancel_keeps_only_pending_and_running() -> None:
     found = [SimpleNamespace(name=f"b-{s.name.lower()}", state=s) for s in State]
     assert [b.name for b in batches.batches_to_cancel(found)] == ["b-pending", "b-running"]
+
+
+def test_approximate_usage_of_the_finished_batches() -> None:
+    hook = FakeDataprocHook()
+    hook.add(f"dm-pipeline-{RUN}-1", State.SUCCEEDED, app="drug-mentions", run_id=RUN)
+    hook.add(f"dm-adhoc-{RUN}-1", State.RUNNING, app="drug-mentions", run_id=RUN)
+    finished = hook.batches[hook.name(f"dm-pipeline-{RUN}-1")]
+    usage = finished.runtime_info.approximate_usage
+    usage.milli_dcu_seconds = 43_200_000  # 12 DCU for 1 hour
+    usage.shuffle_storage_gb_seconds = 5_400  # 1.5 GB-hours
+    found = batches.cancel_leftovers(hook, project_id="p", region="r", run_id=RUN)
+    # the running batch has no usage yet (Dataproc computes it when a batch ends)
+    assert batches.approximate_usage(found) == {
+        f"dm-pipeline-{RUN}-1": {"dcu_hours": 12.0, "shuffle_storage_gb_hours": 1.5}
+    }
 
 
 def test_cleanup_cancels_without_waiting() -> None:

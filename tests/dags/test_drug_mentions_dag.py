@@ -41,12 +41,13 @@ def dag(dags_dir: Path) -> Any:
 PIPELINE_PROPERTIES = {
     "spark.dataproc.driver.disk.size": "250g",
     "spark.dataproc.executor.disk.size": "250g",
+    "spark.dataproc.lineage.enabled": "true",
     "spark.driver.cores": "4",
     "spark.driver.memory": "16g",
     "spark.dynamicAllocation.enabled": "true",
     "spark.dynamicAllocation.executorAllocationRatio": "0.5",
     "spark.dynamicAllocation.initialExecutors": "2",
-    "spark.dynamicAllocation.maxExecutors": "100",
+    "spark.dynamicAllocation.maxExecutors": "99",
     "spark.dynamicAllocation.minExecutors": "2",
     "spark.executor.cores": "4",
     "spark.executor.memory": "12g",
@@ -132,6 +133,10 @@ def test_pipeline_batch_rendered_exactly(dag: Any) -> None:
                 f"{BUCKET}/runs/20261125t030000",
                 "--conf",
                 f"{BUCKET}/code/0.1.0/conf/gcp.toml",
+                "--run-id",
+                "20261125t030000",
+                "--state",
+                f"{BUCKET}/state",
             ],
         },
         "environment_config": {
@@ -240,10 +245,29 @@ def test_run_id_tasks_target_this_run(dag: Any, task_id: str) -> None:
     assert render(dag.get_task(task_id), "op_kwargs") == {"run_id": "20261125t030000"}
 
 
+def test_a_run_can_accept_a_quality_drop_by_its_conf(dag: Any) -> None:
+    # The only param: off unless a run is triggered with {"accept_quality_drop": true}.
+    assert dict(dag.params) == {"accept_quality_drop": False}
+    param = dag.params.get_param("accept_quality_drop")
+    assert param.schema == {"type": "boolean"}
+    assert param.description == (
+        "Publish this run even if the quality gate refuses it (an expected drop)."
+    )
+    publish = dag.get_task("publish_mentions_table")
+    assert publish.retries == 2  # transient errors; a refusal is AirflowFailException: no retry
+
+
+def test_pipeline_and_dag_runtime_come_from_one_setting(dag_module: ModuleType) -> None:
+    assert dag_module.CONF.runtime["version"] == "3.0"
+    for task_id in ("run_pipeline", "run_adhoc"):
+        assert dag_module.dag.get_task(task_id).batch["runtime_config"]["version"] == "3.0"
+
+
 def test_layout_strings_match_the_job_package(dag_module: ModuleType) -> None:
     assert dag_module.INPUT_PREFIX == contract.INPUT_PREFIX
     assert dag_module.RUNS_PREFIX == contract.RUNS_PREFIX
     assert dag_module.CODE_PREFIX == contract.CODE_PREFIX
+    assert dag_module.STATE_PREFIX == contract.STATE_PREFIX == "state"
     assert dag_module.ADHOC_DIR == contract.ADHOC_DIR
     assert dag_module.MENTIONS_DIR == contract.MENTIONS_DIR
     assert drug_mentions.__name__ == dag_module.PACKAGE_NAME
@@ -266,6 +290,7 @@ def test_settings_come_from_the_environment(
         "DRUG_MENTIONS_CODE_VERSION": "0.2.0",
         "DRUG_MENTIONS_SCHEDULE": "30 5 * * 1",
         "DRUG_MENTIONS_BIGQUERY_DATASET": "acme_analytics",
+        "DRUG_MENTIONS_BIGQUERY_CONNECTION": "acme-prod.us-central1.acme-runs",
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
@@ -280,11 +305,17 @@ def test_settings_come_from_the_environment(
     assert batch["pyspark_batch"]["python_file_uris"] == [
         "gs://acme-dm-data/code/0.2.0/drug_mentions-0.2.0.zip"
     ]
-    assert batch["pyspark_batch"]["args"][:4] == [
+    assert batch["pyspark_batch"]["args"] == [
         "--input",
         "gs://acme-dm-data/input",
         "--output",
         "gs://acme-dm-data/runs/20261125t030000",
+        "--conf",
+        "gs://acme-dm-data/code/0.2.0/conf/gcp.toml",
+        "--run-id",
+        "20261125t030000",
+        "--state",
+        "gs://acme-dm-data/state",
     ]
     assert batch["environment_config"]["execution_config"] == {
         "service_account": "dm-batch@acme-prod.iam.gserviceaccount.com",
@@ -294,6 +325,7 @@ def test_settings_come_from_the_environment(
     }
     assert batch["labels"]["code_version"] == "0-2-0"
     assert module.BIGQUERY_DATASET == "acme_analytics"
+    assert module.BIGQUERY_CONNECTION == "acme-prod.us-central1.acme-runs"
 
 
 def test_empty_settings_fall_back_to_defaults(
@@ -304,6 +336,8 @@ def test_empty_settings_fall_back_to_defaults(
     module = load_dag("dag_drug_mentions_empty_env_test")
     assert module.SCHEDULE == "0 3 * * *"
     assert module.PROJECT_ID == "drug-mentions-dev"
+    # the connection Terraform names <prefix>-runs in the region (bigquery.tf)
+    assert module.BIGQUERY_CONNECTION == "drug-mentions-dev.europe-west1.drug-mentions-runs"
 
 
 def test_dag_folder_holds_every_module_the_dag_imports(dags_dir: Path) -> None:

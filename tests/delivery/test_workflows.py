@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,10 @@ PINS = {
     "actions/setup-java": ("b6effb05e454b25005698d916606bdc6ffcbf961", "v5.7.0"),
     "hashicorp/setup-terraform": ("dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
     "google-github-actions/auth": ("7c6bc770dae815cd3e89ee6cdf493a5fab2cc093", "v3.0.0"),
+    "terraform-linters/setup-tflint": ("6e1e0642c0289bd619021bf6b34e3c08ed1e005a", "v6.3.0"),
 }
+TFLINT_VERSION = "v0.64.0"
+TFLINT_GOOGLE_RULESET = "0.39.0"
 AUTH = "google-github-actions/auth"
 
 
@@ -74,7 +78,7 @@ def test_checkout_never_persists_the_token(workflows: dict) -> None:
         for step in steps(job)
         if step.get("uses", "").startswith("actions/checkout@")
     ]
-    assert len(checkouts) == 5
+    assert len(checkouts) == 5  # ci test, release deploy + apply, plan lint + plan
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -93,7 +97,6 @@ def test_permissions_are_minimal_per_job(workflows: dict) -> None:
     assert with_id_token == {
         ("terraform-plan.yml", "plan"),
         ("release.yml", "deploy"),
-        ("release.yml", "rollback-check"),
         ("release.yml", "apply"),
     }
 
@@ -112,7 +115,6 @@ def test_each_identity_is_used_where_it_belongs(workflows: dict) -> None:
     }
     assert service_accounts("release.yml") == {
         "deploy": "${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
-        "rollback-check": "${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
         "apply": "${{ vars.GCP_APPLIER_SERVICE_ACCOUNT }}",
     }
     for doc in workflows.values():
@@ -136,6 +138,33 @@ def test_ci_runs_make_test_on_every_push_and_pull_request(workflows: dict) -> No
     assert (REPO / ".ci" / "run").read_text().splitlines()[-1] == "make test"
 
 
+def test_ci_runs_on_the_runtimes_python_and_java(workflows: dict) -> None:
+    runtime = tomllib.loads((REPO / "conf" / "dataproc.toml").read_text())["runtime"]
+    (job,) = workflows["ci.yml"]["jobs"].values()
+    assert job["strategy"] == {
+        "fail-fast": False,
+        "matrix": {
+            "include": [
+                {"python": runtime["python"], "java": runtime["java"]},  # 3.12 / 21
+                {"python": "3.11", "java": "17"},  # the oldest supported (README)
+            ]
+        },
+    }
+    assert (runtime["python"], runtime["java"]) == ("3.12", "21")
+    setup = {s["uses"].split("@")[0]: s.get("with", {}) for s in steps(job) if "uses" in s}
+    assert setup["actions/setup-python"]["python-version"] == "${{ matrix.python }}"
+    assert setup["actions/setup-java"]["java-version"] == "${{ matrix.java }}"
+    # the release jobs run the release scripts on the runtime's Python
+    release = workflows["release.yml"]["jobs"]
+    for job_id in ("deploy", "apply"):
+        pythons = [
+            s["with"]["python-version"]
+            for s in steps(release[job_id])
+            if s.get("uses", "").startswith("actions/setup-python@")
+        ]
+        assert pythons == [runtime["python"]], job_id
+
+
 def test_release_path(workflows: dict) -> None:
     release = workflows["release.yml"]
     rollback_input = release["on"]["workflow_dispatch"]["inputs"]["rollback_to"]
@@ -143,31 +172,39 @@ def test_release_path(workflows: dict) -> None:
     assert release["on"]["push"] == {"tags": ["v*"]}
     assert release["concurrency"] == {"group": "release", "cancel-in-progress": False}
     jobs = release["jobs"]
-    assert list(jobs) == ["test", "deploy", "rollback-check", "apply"]
+    assert list(jobs) == ["test", "deploy", "apply"]
     assert jobs["test"]["uses"] == "./.github/workflows/ci.yml"
     assert jobs["test"]["if"] == "github.event_name == 'push'"
     assert jobs["deploy"]["needs"] == "test"
-    assert jobs["rollback-check"]["if"] == "github.event_name == 'workflow_dispatch'"
-    assert jobs["rollback-check"]["env"]["ROLLBACK_TO"] == "${{ inputs.rollback_to }}"
-    assert ".ci/release_check.py published" in steps(jobs["rollback-check"])[-1]["run"]
-    assert jobs["apply"]["needs"] == ["deploy", "rollback-check"]
+    # Each identity in its environment (= the Terraform variables' defaults): `deploy` is
+    # restricted to v* tags, `release` needs a reviewer (docs/releasing.md, one-time set-up).
+    assert jobs["deploy"]["environment"] == "deploy"  # var.github_deploy_environment
+    assert jobs["apply"]["environment"] == "release"  # var.github_release_environment
+    assert jobs["apply"]["needs"] == "deploy"
     assert jobs["apply"]["if"] == (
         "!cancelled() && ( (github.event_name == 'push' && needs.deploy.result == 'success') || "
-        "(github.event_name == 'workflow_dispatch' && needs.rollback-check.result == 'success'))"
+        "github.event_name == 'workflow_dispatch')"
     )
-    assert "environment" not in jobs["deploy"]
-    assert jobs["apply"]["environment"] == "release"  # = var.github_release_environment default
 
     deploy_runs = [s["run"] for s in steps(jobs["deploy"]) if "run" in s]
     assert deploy_runs[-1] == "make release"
     assert steps(jobs["deploy"])[-1]["env"] == {"TF_OUTPUTS": "${{ runner.temp }}/tf-outputs.json"}
     assert 'output -json > "${RUNNER_TEMP}/tf-outputs.json"' in deploy_runs[0]
+    assert "init -input=false -lockfile=readonly" in deploy_runs[0]
     assert jobs["deploy"]["env"]["RELEASE_TAG"] == "${{ github.ref_name }}"
-    assert [s.get("run") for s in steps(jobs["apply"])][-1] == "bash .ci/release-apply.sh"
+    apply_steps = steps(jobs["apply"])
+    assert [s.get("run") for s in apply_steps][-1] == "bash .ci/release-apply.sh"
+    check = apply_steps[-2]
+    assert check["if"] == "github.event_name == 'workflow_dispatch'"
+    assert ".ci/release_check.py published" in check["run"]
+    assert '--version "${ROLLBACK_TO}"' in check["run"]
+    assert jobs["apply"]["env"]["ROLLBACK_TO"] == "${{ inputs.rollback_to }}"
     assert jobs["apply"]["env"]["RELEASE_TAG"] == (
         "${{ github.event_name == 'workflow_dispatch' && format('v{0}', inputs.rollback_to)"
         " || github.ref_name }}"
     )
+    for script in ("release-apply.sh", "terraform-plan.sh"):
+        assert "init -input=false -lockfile=readonly" in (REPO / ".ci" / script).read_text()
 
     makefile = (REPO / "Makefile").read_text()
     assert "\nrelease: setup-gcs  ## " in makefile
@@ -181,6 +218,7 @@ def test_plan_on_terraform_pull_requests_skips_visibly_on_forks(workflows: dict)
             "paths": [
                 "terraform/**",
                 ".ci/terraform-plan.sh",
+                ".ci/terraform-lint.sh",
                 ".github/workflows/terraform-plan.yml",
             ]
         }
@@ -197,6 +235,28 @@ def test_plan_on_terraform_pull_requests_skips_visibly_on_forks(workflows: dict)
     script = (REPO / ".ci" / "terraform-plan.sh").read_text()
     assert "-lock=false" in script
     assert '>> "$summary"' in script
+
+
+def test_lint_job_checks_the_lock_files_and_runs_tflint_pinned(workflows: dict) -> None:
+    lint = workflows["terraform-plan.yml"]["jobs"]["lint"]
+    assert "if" not in lint  # forks too: no identity needed
+    assert lint["permissions"] == {"contents": "read"}
+    tflint = next(s for s in steps(lint) if s.get("uses", "").startswith("terraform-linters/"))
+    assert tflint["with"] == {"tflint_version": TFLINT_VERSION}
+    last = steps(lint)[-1]
+    assert last == {
+        "run": "bash .ci/terraform-lint.sh",
+        "env": {"GITHUB_TOKEN": "${{ github.token }}"},
+    }
+    script = (REPO / ".ci" / "terraform-lint.sh").read_text()
+    assert script.count("for module in terraform terraform/bootstrap; do") == 2
+    assert "init -input=false -backend=false -lockfile=readonly" in script
+    assert "validate -no-color" in script
+    assert 'tflint --init --config "$config"' in script
+    config = (REPO / "terraform" / ".tflint.hcl").read_text()
+    assert f'version = "{TFLINT_GOOGLE_RULESET}"' in config
+    assert 'source  = "github.com/terraform-linters/tflint-ruleset-google"' in config
+    assert 'preset  = "recommended"' in config
 
 
 def run_blocks() -> list[tuple[str, str, str]]:

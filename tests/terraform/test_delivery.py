@@ -138,23 +138,59 @@ def test_workload_identity_user_bindings(resources: dict, local_values: dict) ->
         "planner_workload_identity",
         "applier_workload_identity",
     }
-    for who in ("deployer", "planner"):
-        assert bindings[f"{who}_workload_identity"]["service_account_id"] == (
-            f"${{google_service_account.{who}.name}}"
-        )
-        assert bindings[f"{who}_workload_identity"]["member"] == (
-            "${local.github_repository_principals}"
-        )
+    # The planner: any workflow run of the repository (pull requests plan).
+    planner = bindings["planner_workload_identity"]
+    assert planner["service_account_id"] == "${google_service_account.planner.name}"
+    assert planner["member"] == "${local.github_repository_principals}"
     assert text(local_values["github_repository_principals"]) == (
         f"principalSet://iam.googleapis.com/{POOL}/attribute.repository/{REPOSITORY}"
     )
-    applier = bindings["applier_workload_identity"]
-    assert applier["service_account_id"] == "${google_service_account.applier.name}"
-    assert applier["member"] == "${local.github_release_principal}"
-    assert text(local_values["github_release_principal"]) == (
-        f"principal://iam.googleapis.com/{POOL}/subject/repo:{REPOSITORY}"
-        ":environment:${var.github_release_environment}"
-    )
+    # The deployer and the applier: one principal each, the OIDC subject of a job that runs in
+    # their GitHub environment (GitHub's default `sub`: repo:OWNER/REPO:environment:NAME).
+    subject = f"principal://iam.googleapis.com/{POOL}/subject/repo:{REPOSITORY}:environment:"
+    assert text(local_values["github_environment_subject"]) == subject
+    for who, environment in (("deployer", "deploy"), ("applier", "release")):
+        binding = bindings[f"{who}_workload_identity"]
+        assert binding["service_account_id"] == f"${{google_service_account.{who}.name}}"
+        assert binding["member"] == f"${{local.github_{environment}_principal}}"
+        assert text(local_values[f"github_{environment}_principal"]) == (
+            f"${{local.github_environment_subject}}${{var.github_{environment}_environment}}"
+        )
+
+
+@pytest.mark.parametrize(
+    ("sub", "deployer", "applier"),
+    [
+        ("repo:my-org/drug-mentions:environment:deploy", True, False),
+        ("repo:my-org/drug-mentions:environment:release", False, True),
+        ("repo:my-org/drug-mentions:ref:refs/heads/main", False, False),
+        ("repo:my-org/drug-mentions:ref:refs/heads/feature", False, False),
+        ("repo:my-org/drug-mentions:ref:refs/tags/v0.2.0", False, False),  # no environment
+        ("repo:my-org/drug-mentions:pull_request", False, False),
+        ("repo:evil/drug-mentions:environment:deploy", False, False),
+    ],
+)
+def test_only_a_job_of_the_environment_becomes_the_deployer(
+    local_values: dict, sub: str, deployer: bool, applier: bool
+) -> None:
+    variables = {
+        "github_repository": "my-org/drug-mentions",
+        "github_deploy_environment": "deploy",
+        "github_release_environment": "release",
+    }
+    pool = "projects/1/locations/global/workloadIdentityPools/dm-github"
+
+    def principal(local: str) -> str:
+        value = text(local_values[local]).replace(
+            "${local.github_environment_subject}", text(local_values["github_environment_subject"])
+        )
+        for name, setting in variables.items():
+            value = value.replace(f"${{var.{name}}}", setting)
+        return value.replace(POOL, pool)
+
+    token_principal = f"principal://iam.googleapis.com/{pool}/subject/{sub}"
+    assert (token_principal == principal("github_deploy_principal")) is deployer
+    assert (token_principal == principal("github_release_principal")) is applier
 
 
 def grants_to(resources: dict, member: str) -> set[tuple[str, str, str, str]]:
@@ -222,7 +258,13 @@ def test_planner_is_read_only(resources: dict, local_values: dict) -> None:
     assert role["permissions"] == "${local.planner_permissions}"
     permissions = [text(p) for p in local_values["planner_permissions"]]
     assert permissions == sorted(set(permissions))
-    assert len(permissions) == 21
+    assert len(permissions) == 24
+    # the refresh of the connection, its IAM policy and the quota preferences
+    assert {
+        "bigquery.connections.get",
+        "bigquery.connections.getIamPolicy",
+        "cloudquotas.quotas.get",
+    } <= set(permissions)
     for permission in permissions:
         assert re.fullmatch(r"[a-z]+\.[A-Za-z]+\.(get|list|getIamPolicy)", permission), permission
 
@@ -234,6 +276,13 @@ def test_applier_can_only_update_composer_and_write_state(
     assert grants_to(resources, APPLIER) == {
         (project, "${var.project_id}", "${google_project_iam_custom_role.applier.id}", ""),
         (bucket, "${var.tf_state_bucket}", "roles/storage.objectUser", ""),
+        # a rollback target must be a complete release: read and list code/ only
+        (
+            bucket,
+            "${google_storage_bucket.data.name}",
+            "roles/storage.objectViewer",
+            f'resource.name.startsWith("{CODE_OBJECTS}") || {list_prefix("code/")}',
+        ),
     }
     assert [text(p) for p in local_values["applier_permissions"]] == [
         "composer.environments.get",
@@ -248,7 +297,7 @@ def test_ci_identities_have_no_other_grant(resources: dict) -> None:
     members = [
         text(body.get("member")) for (rtype, _), body in resources.items() if "_iam_" in rtype
     ]
-    assert sum(m in ci_members for m in members) == 8
+    assert sum(m in ci_members for m in members) == 9
     for rtype, name in resources:
         assert rtype != "google_project_iam_binding", name
     # service-account-level grants *to* the CI identities: none (no actAs, no token creator)
@@ -292,6 +341,7 @@ def test_new_variables_are_validated(parsed: dict) -> None:
     assert pattern("tf_state_bucket").search("drug-mentions-my-project-tfstate")
     assert not pattern("tf_state_bucket").search("gs://drug-mentions-tfstate")
     assert text(variables["github_release_environment"]["default"]) == "release"
+    assert text(variables["github_deploy_environment"]["default"]) == "deploy"
     for name in ("github_repository", "github_repository_id", "tf_state_bucket"):
         assert "default" not in variables[name], f"{name} must be set explicitly"
 
@@ -313,6 +363,7 @@ def test_example_tfvars_sets_the_delivery_variables() -> None:
     for line in (
         'github_repository          = "my-org/drug-mentions"',
         'github_repository_id       = "812345678"',
+        'github_deploy_environment  = "deploy"',
         'github_release_environment = "release"',
         'tf_state_bucket            = "drug-mentions-my-gcp-project-tfstate"',
     ):

@@ -6,13 +6,15 @@ python-hcl2 8.x keeps the quotes of block labels and string literals ('"google_s
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 
-TF_DIR = Path(__file__).resolve().parents[2] / "terraform"
+REPO = Path(__file__).resolve().parents[2]
+TF_DIR = REPO / "terraform"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 DAG_ENV_VARS = {
     "DRUG_MENTIONS_PROJECT_ID",
@@ -23,6 +25,7 @@ DAG_ENV_VARS = {
     "DRUG_MENTIONS_CODE_VERSION",
     "DRUG_MENTIONS_SCHEDULE",
     "DRUG_MENTIONS_BIGQUERY_DATASET",
+    "DRUG_MENTIONS_BIGQUERY_CONNECTION",
 }
 LABELLED = {  # resource type -> its labels argument
     "google_storage_bucket": "labels",
@@ -134,6 +137,11 @@ def test_runs_prefix_expires_after_configured_age(resources: dict) -> None:
 
 # Every IAM grant of the stack (type, name, role): a new grant is a reviewed change of this list.
 IAM_GRANTS = [
+    (
+        "google_bigquery_connection_iam_member",
+        "composer_delegate",
+        "${google_project_iam_custom_role.connection_delegate.name}",
+    ),
     ("google_bigquery_dataset_iam_member", "analysts", '"roles/bigquery.dataViewer"'),
     ("google_bigquery_dataset_iam_member", "composer_tables", '"roles/bigquery.dataEditor"'),
     ("google_project_iam_member", "analysts_job_user", '"roles/bigquery.jobUser"'),
@@ -172,36 +180,52 @@ IAM_GRANTS = [
         "planner_workload_identity",
         '"roles/iam.workloadIdentityUser"',
     ),
+    ("google_storage_bucket_iam_member", "applier_code_read", '"roles/storage.objectViewer"'),
     ("google_storage_bucket_iam_member", "applier_state_write", '"roles/storage.objectUser"'),
-    ("google_storage_bucket_iam_member", "batch_data", '"roles/storage.objectUser"'),
-    ("google_storage_bucket_iam_member", "composer_data", "${var.composer_sa_data_bucket_role}"),
+    ("google_storage_bucket_iam_member", "batch_read", '"roles/storage.objectViewer"'),
+    ("google_storage_bucket_iam_member", "batch_write", '"roles/storage.objectUser"'),
+    ("google_storage_bucket_iam_member", "composer_run_reports", '"roles/storage.objectViewer"'),
+    (
+        "google_storage_bucket_iam_member",
+        "connection_bucket_metadata",
+        "${google_project_iam_custom_role.bucket_metadata.name}",
+    ),
     ("google_storage_bucket_iam_member", "deployer_code_create", '"roles/storage.objectCreator"'),
     ("google_storage_bucket_iam_member", "deployer_code_read", '"roles/storage.objectViewer"'),
     ("google_storage_bucket_iam_member", "deployer_dags", '"roles/storage.objectUser"'),
     ("google_storage_bucket_iam_member", "deployer_state_read", '"roles/storage.objectViewer"'),
     ("google_storage_bucket_iam_member", "planner_state_read", '"roles/storage.objectViewer"'),
-    ("google_storage_managed_folder_iam_member", "analysts_runs", '"roles/storage.objectViewer"'),
-    ("google_storage_managed_folder_iam_member", "composer_runs", '"roles/storage.objectViewer"'),
+    (
+        "google_storage_managed_folder_iam_member",
+        "connection_runs",
+        '"roles/storage.objectViewer"',
+    ),
 ]
 VARIABLES = [
     "alert_email",
     "analyst_members",
     "batch_id_prefix",
+    "batch_quota",
+    "billing_account_id",
+    "budget_currency_code",
     "code_version",
     "composer_environment_size",
     "composer_image_version",
-    "composer_sa_data_bucket_role",
     "composer_workloads",
     "dag_schedule",
     "environment",
+    "github_deploy_environment",
     "github_release_environment",
     "github_repository",
     "github_repository_id",
     "labels",
+    "monthly_budget",
     "name_prefix",
     "noncurrent_version_retention_days",
     "project_id",
+    "quota_contact_email",
     "region",
+    "request_batch_quota",
     "runs_retention_days",
     "subnet_cidr",
     "tf_state_bucket",
@@ -311,6 +335,12 @@ def test_dag_env_vars_are_exactly_the_contract(resources: dict, local_values: di
     assert env["DRUG_MENTIONS_BIGQUERY_DATASET"] == (
         "${google_bigquery_dataset.analytics.dataset_id}"
     )
+    assert env["DRUG_MENTIONS_BIGQUERY_CONNECTION"] == "${local.bigquery_connection_ref}"
+    assert unquote(local_values["bigquery_connection_ref"]) == (
+        "${var.project_id}.${var.region}.${local.bigquery_connection_id}"
+    )
+    # The DAG's default when the variable is unset: the same name for the default prefix.
+    assert unquote(local_values["bigquery_connection_id"]) == "${var.name_prefix}-runs"
     config = block(resources[("google_composer_environment", "this")], "config")
     assert block(config, "software_config")["env_variables"] == "${local.dag_env_variables}"
 
@@ -340,39 +370,94 @@ def test_composer_service_agent_extension(resources: dict, local_values: dict) -
 
 
 def test_batch_sa_object_access_on_data_bucket_only(resources: dict) -> None:
+    # Read input/ + code/, write runs/ + state/ (tests/terraform/test_data_access.py evaluates
+    # the conditions); no bucket-wide object role any more.
     batch = "serviceAccount:${google_service_account.batch.email}"
-    bucket_grants = [
-        b
-        for b in of_type(resources, "google_storage_bucket_iam_member").values()
+    bucket_grants = {
+        name: (b["bucket"], unquote(b["role"]), unquote(b["condition"][0]["expression"]))
+        for name, b in of_type(resources, "google_storage_bucket_iam_member").items()
         if unquote(b["member"]) == batch
-    ]
-    assert len(bucket_grants) == 1
-    assert bucket_grants[0]["bucket"] == "${google_storage_bucket.data.name}"
-    assert unquote(bucket_grants[0]["role"]) in {
-        "roles/storage.objectUser",
-        "roles/storage.objectAdmin",
+    }
+    data = "${google_storage_bucket.data.name}"
+    assert bucket_grants == {
+        "batch_read": (
+            data,
+            "roles/storage.objectViewer",
+            "${local.object_conditions.input} || ${local.object_conditions.code}",
+        ),
+        "batch_write": (
+            data,
+            "roles/storage.objectUser",
+            "${local.object_conditions.runs} || ${local.object_conditions.state}",
+        ),
     }
     project_roles = {
         unquote(b["role"])
         for b in of_type(resources, "google_project_iam_member").values()
         if unquote(b["member"]) == batch
     }
+    # dataproc.worker also lets a custom batch SA produce lineage (Serverless data lineage page).
     assert project_roles == {"roles/dataproc.worker"}
 
 
-def test_required_apis_enabled_and_kept_on_destroy(resources: dict, local_values: dict) -> None:
-    services = set(re.findall(r'"([a-z]+\.googleapis\.com)"', local_values["services"]))
-    required = {
-        "composer",
-        "dataproc",
-        "storage",
-        "iam",
-        "compute",
-        "bigquery",
-        "logging",
-        "monitoring",
+# The service behind every resource type of the stack (and data source), and the Google APIs the
+# DAG and the batches call at run time: each must be enabled by apis.tf (or delivery.tf: sts).
+API_OF_RESOURCE = {
+    "google_bigquery_connection": "bigqueryconnection",
+    "google_bigquery_connection_iam_member": "bigqueryconnection",
+    "google_bigquery_dataset": "bigquery",
+    "google_bigquery_dataset_iam_member": "bigquery",
+    "google_billing_budget": "billingbudgets",
+    "google_cloud_quotas_quota_preference": "cloudquotas",
+    "google_composer_environment": "composer",
+    "google_compute_firewall": "compute",
+    "google_compute_network": "compute",
+    "google_compute_subnetwork": "compute",
+    "google_iam_workload_identity_pool": "iam",
+    "google_iam_workload_identity_pool_provider": "iam",
+    "google_monitoring_alert_policy": "monitoring",
+    "google_monitoring_notification_channel": "monitoring",
+    "google_project_iam_custom_role": "iam",
+    "google_project_iam_member": "cloudresourcemanager",
+    "google_project_service": "serviceusage",  # enabled by hand before the first apply
+    "google_service_account": "iam",
+    "google_service_account_iam_member": "iam",
+    "google_storage_bucket": "storage",
+    "google_storage_bucket_iam_member": "storage",
+    "google_storage_managed_folder": "storage",
+    "google_storage_managed_folder_iam_member": "storage",
+}
+API_AT_RUN_TIME = {
+    "DataprocCreateBatchOperator, DataprocHook (dags/)": "dataproc",
+    "runtime 3.0 batches (runtime 3.0 page: dataprocrm enablement required)": "dataprocrm",
+    "batch VMs, their CPU and disk quota": "compute",
+    "GCSHook / storage client (run reports), the GCS connector": "storage",
+    "BigQueryHook: the publish script": "bigquery",
+    "CREATE EXTERNAL TABLE ... WITH CONNECTION": "bigqueryconnection",
+    "spark.dataproc.lineage.enabled, Composer lineage integration": "datalineage",
+    "batch SA impersonation (actAs), GOOGLE_IMPERSONATE_SERVICE_ACCOUNT": "iamcredentials",
+    "google-github-actions/auth token exchange": "sts",
+    "batch and Airflow logs, log-based alerts": "logging",
+}
+ENABLED_BY_HAND = {"serviceusage.googleapis.com", "cloudresourcemanager.googleapis.com"}
+
+
+def test_every_api_the_stack_uses_is_enabled(
+    resources: dict, local_values: dict, parsed: dict[str, dict]
+) -> None:
+    services = set(re.findall(r'"([a-z]+\.googleapis\.com)"', str(local_values["services"])))
+    services.add(unquote(resources[("google_project_service", "sts")]["service"]))
+    data_sources = {
+        unquote(t) for doc in parsed.values() for entry in doc.get("data", []) for t in entry
     }
-    assert {f"{s}.googleapis.com" for s in required} <= services
+    types = {rtype for rtype, _ in resources} | data_sources
+    assert types - {"google_project"} == set(API_OF_RESOURCE)
+    needed = {
+        f"{api}.googleapis.com" for api in [*API_OF_RESOURCE.values(), *API_AT_RUN_TIME.values()]
+    }
+    assert needed - ENABLED_BY_HAND <= services
+    assert "dataprocrm.googleapis.com" in services
+    assert services - needed == {"monitoring.googleapis.com"} - needed  # nothing unused
     api = resources[("google_project_service", "enabled")]
     assert api["disable_on_destroy"] is False
 
@@ -463,40 +548,154 @@ def test_composer_sa_roles_are_exactly_what_the_dag_needs(resources: dict) -> No
     assert dataset_grants == [
         ("roles/bigquery.dataEditor", "${google_bigquery_dataset.analytics.dataset_id}")
     ]
-
-
-def test_analysts_read_runs_and_bigquery_not_code_or_input(resources: dict) -> None:
-    analysts = "${each.value}"
-    bucket_wide = [
-        name
-        for name, b in of_type(resources, "google_storage_bucket_iam_member").items()
-        if unquote(b["member"]) == analysts
+    connection_grants = [
+        b["role"]
+        for b in of_type(resources, "google_bigquery_connection_iam_member").values()
+        if unquote(b["member"]) == COMPOSER
     ]
-    assert bucket_wide == []
+    assert connection_grants == ["${google_project_iam_custom_role.connection_delegate.name}"]
+
+
+CONNECTION_SA = (
+    "serviceAccount:${google_bigquery_connection.runs.cloud_resource[0].service_account_id}"
+)
+
+
+def test_biglake_connection_alone_reads_runs(resources: dict, local_values: dict) -> None:
+    connection = resources[("google_bigquery_connection", "runs")]
+    assert connection["location"] == "${var.region}"  # the dataset's location
+    assert connection["connection_id"] == "${local.bigquery_connection_id}"
+    assert block(connection, "cloud_resource") == {"__is_block__": True}
+    dataset = resources[("google_bigquery_dataset", "analytics")]
+    assert dataset["location"] == connection["location"]
     folder = resources[("google_storage_managed_folder", "runs")]
-    assert unquote(folder["name"]) == "runs/"
-    assert folder["bucket"] == "${google_storage_bucket.data.name}"
+    assert (unquote(folder["name"]), folder["bucket"]) == (
+        "runs/",
+        "${google_storage_bucket.data.name}",
+    )
     folder_grants = {
-        name: (unquote(b["role"]), unquote(b["member"]))
+        name: (unquote(b["role"]), unquote(b["member"]), b["managed_folder"])
         for name, b in of_type(resources, "google_storage_managed_folder_iam_member").items()
     }
     assert folder_grants == {
-        "analysts_runs": ("roles/storage.objectViewer", analysts),
-        "composer_runs": ("roles/storage.objectViewer", COMPOSER),
+        "connection_runs": (
+            "roles/storage.objectViewer",
+            CONNECTION_SA,
+            "${google_storage_managed_folder.runs.name}",
+        )
     }
-    for grant in of_type(resources, "google_storage_managed_folder_iam_member").values():
-        assert grant["managed_folder"] == "${google_storage_managed_folder.runs.name}"
-    analysts_dataset = resources[("google_bigquery_dataset_iam_member", "analysts")]
-    assert unquote(analysts_dataset["role"]) == "roles/bigquery.dataViewer"
-    assert unquote(resources[("google_project_iam_member", "analysts_job_user")]["role"]) == (
-        "roles/bigquery.jobUser"
+    metadata = resources[("google_storage_bucket_iam_member", "connection_bucket_metadata")]
+    assert unquote(metadata["member"]) == CONNECTION_SA
+
+
+def test_custom_roles_hold_one_narrow_permission(resources: dict) -> None:
+    roles = {
+        name: [unquote(p) for p in body["permissions"]]
+        for name, body in of_type(resources, "google_project_iam_custom_role").items()
+        if isinstance(body["permissions"], list)
+    }
+    assert roles["connection_delegate"] == ["bigquery.connections.delegate"]
+    assert roles["bucket_metadata"] == ["storage.buckets.get"]
+    delegate = resources[("google_bigquery_connection_iam_member", "composer_delegate")]
+    assert delegate["connection_id"] == "${google_bigquery_connection.runs.connection_id}"
+    assert unquote(delegate["member"]) == COMPOSER
+
+
+def test_composer_reads_run_reports_only(resources: dict, local_values: dict) -> None:
+    grant = resources[("google_storage_bucket_iam_member", "composer_run_reports")]
+    assert unquote(grant["role"]) == "roles/storage.objectViewer"
+    assert json.loads(grant["condition"][0]["expression"]) == (
+        'resource.name.startsWith("${local.runs_objects}")'
+        ' && resource.name.endsWith("/${local.run_report}")'
     )
+
+
+def test_lineage_is_on(resources: dict) -> None:
+    software = block(
+        block(resources[("google_composer_environment", "this")], "config"), "software_config"
+    )
+    assert block(software, "cloud_data_lineage_integration")["enabled"] is True
+    conf = tomllib.loads((REPO / "conf" / "dataproc.toml").read_text())
+    assert conf["properties"]["spark.dataproc.lineage.enabled"] == "true"
+
+
+def test_quota_request_matches_the_stated_quota(
+    resources: dict, variables: dict, local_values: dict
+) -> None:
+    conf = tomllib.loads((REPO / "conf" / "dataproc.toml").read_text())["quota"]
+    default = variables["batch_quota"]["default"]
+    assert default == {"cpus": conf["cpus"], "disks_total_gb": conf["disks_total_gb"]}
+    assert variables["request_batch_quota"]["default"] is False  # off by default
+    assert local_values["batch_quota_count"] == "${var.request_batch_quota ? 1 : 0}"
+    wanted = {}
+    for name, preference in of_type(resources, "google_cloud_quotas_quota_preference").items():
+        assert preference["count"] == "${local.batch_quota_count}"
+        assert unquote(preference["service"]) == "compute.googleapis.com"
+        assert preference["contact_email"] == "${var.quota_contact_email}"
+        wanted[name] = (
+            unquote(preference["quota_id"]),
+            preference.get("dimensions"),
+            block(preference, "quota_config")["preferred_value"],
+        )
+    region = {"region": "${var.region}"}
+    assert wanted == {
+        "cpus_region": ("CPUS-per-project-region", region, "${var.batch_quota.cpus}"),
+        "cpus_all_regions": ("CPUS-ALL-REGIONS-per-project", None, "${var.batch_quota.cpus}"),
+        "disks_region": (
+            "DISKS-TOTAL-GB-per-project-region",
+            region,
+            "${var.batch_quota.disks_total_gb}",
+        ),
+    }
+
+
+def test_budget_is_optional_and_alerts(
+    resources: dict, variables: dict, local_values: dict
+) -> None:
+    budget = resources[("google_billing_budget", "monthly")]
+    assert budget["count"] == "${local.budget_enabled ? 1 : 0}"
+    assert local_values["budget_enabled"] == '${var.billing_account_id != ""}'
+    assert unquote(variables["billing_account_id"]["default"]) == ""
+    assert budget["provider"] == "${google.billing}"
+    assert block(budget, "budget_filter")["projects"] == [
+        '"projects/${data.google_project.this.number}"'
+    ]
+    rules = block(budget, "all_updates_rule")
+    assert rules["monitoring_notification_channels"] == (
+        "${google_monitoring_notification_channel.email[*].id}"
+    )
+    assert [(t["percent"], unquote(t["basis"])) for t in local_values["budget_thresholds"]] == [
+        (0.5, "CURRENT_SPEND"),
+        (0.9, "CURRENT_SPEND"),
+        (1.0, "CURRENT_SPEND"),
+        (1.0, "FORECASTED_SPEND"),
+    ]
+
+
+@pytest.mark.parametrize("module", [TF_DIR, TF_DIR / "bootstrap"], ids=["root", "bootstrap"])
+def test_provider_lock_file_is_committed(module: Path) -> None:
+    lock = hcl2.load((module / ".terraform.lock.hcl").open())
+    (provider,) = lock["provider"]
+    (address,) = provider
+    body = provider[address]
+    assert unquote(address) == "registry.terraform.io/hashicorp/google"
+    assert unquote(body["version"]) == "7.45.0"  # within versions.tf's "~> 7.0"
+    assert unquote(body["constraints"]) == "~> 7.0"
+    hashes = [unquote(h) for h in body["hashes"]]
+    # one h1: (linux_amd64, CI's platform) and the zh: (SHA-256 of each platform's zip)
+    assert len([h for h in hashes if h.startswith("h1:")]) == 1
+    assert len([h for h in hashes if re.fullmatch(r"zh:[0-9a-f]{64}", h)]) == 12
+    assert (TF_DIR / ".terraform.lock.hcl").read_bytes() == (
+        TF_DIR / "bootstrap" / ".terraform.lock.hcl"
+    ).read_bytes()
+    versions = block(hcl2.load((module / "versions.tf").open()), "terraform")
+    assert unquote(block(versions, "required_providers")["google"]["version"]) == "~> 7.0"
 
 
 def test_analytics_tables_are_the_dags_not_terraforms(
     resources: dict, variables: dict, parsed: dict[str, dict]
 ) -> None:
-    # The DAG replaces the external table and the view after each run: no run id to hand-edit.
+    # The DAG replaces the BigLake table and the view after each run: no run id to hand-edit.
     assert of_type(resources, "google_bigquery_table") == {}
     assert "mentions_run_id" not in variables
     outputs = {unquote(n): b for entry in parsed["outputs.tf"]["output"] for n, b in entry.items()}
