@@ -22,6 +22,7 @@ records; never the old records themselves.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from drug_mentions.frames import materialise
 
 log = logging.getLogger(__name__)
 GROUP = ["seg", "g1", "g2"]
+FORWARD_SCHEMA = "source STRING, fseg INT, f1 BIGINT, f2 BIGINT, t1 BIGINT, t2 BIGINT, seg INT"
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,20 @@ def _per_source() -> dict:
     return {s: F.count_if(F.col("source") == s) for s in PUBLICATION_SOURCES}
 
 
-def touched_groups(keyed: DataFrame, old: OldGroups) -> tuple[DataFrame, DataFrame, dict]:
-    """(``source, key, _old``: each new key the state holds, with the label of the alive group
-    holding it; the touched alive groups, materialised; their count per source, and
-    ``hits``: how many keys were found)."""
+@dataclass(frozen=True)
+class Touched:
+    """The new keys the state holds (``source, key, _old``: the label of the alive group
+    holding each), and those groups (summaries, materialised), counted per source."""
+
+    hit_keys: DataFrame
+    groups: DataFrame
+    count: dict[str, int]
+    hits: int
+
+
+def touched_groups(keyed: DataFrame, old: OldGroups) -> Touched | None:
+    """The state's groups that hold a key of the new records (None when there is none): the
+    state's key hashes are scanned once; its group summaries only when a key was found."""
     new_keys = _hashed(_keys_of(keyed).select("source", "key").distinct(), "key", ("h1", "h2"))
     hits = F.broadcast(new_keys).join(old.keys, on=["source", "h1", "h2"])
     resolved = hits.join(F.broadcast(old.resolution), on=GROUP, how="left").select(
@@ -96,65 +108,63 @@ def touched_groups(keyed: DataFrame, old: OldGroups) -> tuple[DataFrame, DataFra
         F.coalesce("ag2", "g2").alias("g2"),
     )
     resolved, found = materialise(resolved, hits=F.count(F.lit(1)))
+    if found["hits"] == 0:
+        log.info("absorb: no new record shares a key with the state")
+        return None
     hit_groups = F.broadcast(resolved.select(*GROUP).distinct())
     touched, seen = materialise(
         old.alive.join(hit_groups, on=GROUP, how="left_semi"), **_per_source()
     )
-    touched_count = {s: seen[s] or 0 for s in PUBLICATION_SOURCES}
-    log.info("absorb: %d key(s) found in the state, in groups %s", found["hits"], touched_count)
+    count = {s: seen[s] or 0 for s in PUBLICATION_SOURCES}
+    log.info("absorb: %d key(s) found in the state, in groups %s", found["hits"], count)
     labels = touched.select(*GROUP, F.col("_label").alias("_old"))
     hit_keys = resolved.join(labels, on=GROUP).select("source", "key", "_old")
-    return hit_keys, touched, {**touched_count, "hits": found["hits"]}
+    return Touched(hit_keys, touched, count, found["hits"])
 
 
-def _flag(frame: DataFrame, keys: DataFrame, column: str, flag: str) -> DataFrame:
-    """``frame`` with ``flag`` true where ``column``'s value is among ``keys``' one column."""
-    marked = keys.withColumnRenamed(keys.columns[-1], column).withColumn(flag, F.lit(True))
-    on = [c for c in marked.columns if c != flag]
-    return frame.join(marked, on=on, how="left")
-
-
-def split_candidates(keyed: DataFrame, hit_keys: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(new records sharing no key with the state nor with each other: their own
-    publications; the others, the candidates). Keys shared among the new records are found
-    by 64-bit hashes (a collision only adds a candidate); keys in the state by ``hit_keys``."""
+def flag_candidates(keyed: DataFrame, hit_keys: DataFrame | None) -> DataFrame:
+    """The records with ``_alone``: true when a record shares no key with the state nor with
+    another new record (a publication of its own), false for the others (the candidates).
+    Shared keys are found by one aggregation of 64-bit hashes (a collision only adds a
+    candidate); ``hit_keys`` are the keys in the state."""
     hashed = keyed.withColumns(
         {
-            "_td_hash": F.xxhash64(F.lit("td"), F.col("source"), F.col("_td")),
-            "_id_hash": F.when(
-                F.col("_id").isNotNull(), F.xxhash64(F.lit("id"), F.col("source"), F.col("_id"))
-            ),
+            "_td_h": F.xxhash64(F.col("source"), F.col("_td")),
+            "_id_h": F.when(F.col("_id").isNotNull(), F.xxhash64(F.col("source"), F.col("_id"))),
         }
     )
-    all_hashes = hashed.select(F.col("_td_hash").alias("_h")).unionByName(
-        hashed.where(F.col("_id").isNotNull()).select(F.col("_id_hash").alias("_h"))
+    counted = hashed.select(F.col("_td_h").alias("_h"), F.lit(1).alias("_n")).unionByName(
+        hashed.where(F.col("_id").isNotNull()).select(
+            F.col("_id_h").alias("_h"), F.lit(1).alias("_n")
+        )
     )
-    shared = all_hashes.groupBy("_h").count().where(F.col("count") > 1).select("_h")
-    in_state = hit_keys.select("source", "key").distinct()
-    flagged = _flag(hashed, shared, "_td_hash", "_s1")
-    flagged = _flag(flagged, shared, "_id_hash", "_s2")
-    flagged = _flag(flagged, in_state, "_td", "_h1")
-    flagged = _flag(flagged, in_state, "_id", "_h2")
-    flags = ("_s1", "_s2", "_h1", "_h2")
-    alone = F.lit(True)
-    for flag in flags:
-        alone = alone & F.col(flag).isNull()
-    columns = [*PUBLICATION_COLUMNS, "_td", "_id"]
-    return flagged.where(alone).select(columns), flagged.where(~alone).select(columns)
+    if hit_keys is not None:  # a key in the state counts as shared
+        in_state = hit_keys.select(F.xxhash64("source", "key").alias("_h"), F.lit(2).alias("_n"))
+        counted = counted.unionByName(in_state)
+    shared = counted.groupBy("_h").agg(F.sum("_n").alias("_n")).where(F.col("_n") > 1)
+    by_td = shared.select(F.col("_h").alias("_td_h"), F.lit(True).alias("_s1"))
+    by_id = shared.select(F.col("_h").alias("_id_h"), F.lit(True).alias("_s2"))
+    flagged = hashed.join(by_td, on="_td_h", how="left").join(by_id, on="_id_h", how="left")
+    alone = F.col("_s1").isNull() & F.col("_s2").isNull()
+    return flagged.select(*PUBLICATION_COLUMNS, "_td", "_id", alone.alias("_alone"))
 
 
-def _labels(candidates, hit_keys, touched, max_rounds, driver_max_edges, sizes) -> DataFrame:
+def _labels(
+    candidates: DataFrame, touched: Touched | None, max_rounds: int, small: bool
+) -> DataFrame:
     """``source, node, label`` of the candidates' graph (ids to titles and dates, keys found
-    in the state to the touched groups' labels): on the driver when small, else in rounds."""
+    in the state to the touched groups' labels): on the driver when ``small``, else in rounds."""
     by_id = candidates.where(F.col("_id").isNotNull())
-    edges = by_id.select("source", F.col("_id").alias("a"), F.col("_td").alias("b")).unionByName(
-        hit_keys.select("source", F.col("key").alias("a"), F.col("_old").alias("b"))
-    )
-    if sizes["with_id"] + sizes["hits"] <= driver_max_edges:
+    edges = by_id.select("source", F.col("_id").alias("a"), F.col("_td").alias("b"))
+    nodes = candidates.select("source", F.col("_td").alias("node"))
+    if touched is not None:
+        hit_edges = touched.hit_keys.select(
+            "source", F.col("key").alias("a"), F.col("_old").alias("b")
+        )
+        edges = edges.unionByName(hit_edges)
+        nodes = nodes.unionByName(touched.groups.select("source", F.col("_label").alias("node")))
+    if small:
         return merge.labels_on_driver(edges)
-    nodes = candidates.select("source", F.col("_td").alias("node")).unionByName(
-        touched.select("source", F.col("_label").alias("node"))
-    )
     return merge.labels_in_rounds(edges, nodes, max_rounds)
 
 
@@ -165,41 +175,11 @@ def _relabel(frame: DataFrame, labels: DataFrame, node: str, into: str) -> DataF
     return joined.withColumn(into, F.coalesce("_found", node)).drop("_found")
 
 
-def absorb(
-    records: DataFrame,
-    old: OldGroups,
-    segment: int,
-    max_rounds: int,
-    driver_max_edges: int = merge.DRIVER_MAX_EDGES,
-) -> Absorbed:
-    """Merge the usable new ``records`` (``PUBLICATION_COLUMNS``) into ``old``; the new and
-    changed groups belong to ``segment``."""
-    keyed = _with_keys(records)
-    hit_keys, touched, found = touched_groups(keyed, old)
-    touched_count = {s: found[s] for s in PUBLICATION_SOURCES}
-    singles, candidates = split_candidates(keyed, hit_keys)
-    candidates, sizes = materialise(candidates, records=F.count(F.lit(1)), with_id=F.count("_id"))
-    sizes = {**sizes, "hits": found["hits"]}
-    log.info(
-        "absorb: %d new record(s) share a key (%d key(s) in the state)",
-        sizes["records"],
-        sizes["hits"],
-    )
-    labels = _labels(candidates, hit_keys, touched, max_rounds, driver_max_edges, sizes)
-    labelled = _relabel(candidates, labels, "_td", "_label")
-    relabelled = _relabel(touched, labels, "_label", "_new")
-    combined = groups.summarise(
-        groups.record_summaries(labelled, F.col("_label")).unionByName(
-            relabelled.select(
-                "source", F.col("_new").alias("_label"), "rep", "any_journal", "records"
-            )
-        )
-    )
-    own = singles.withColumn("_label", groups.own_label())
-    made = combined.unionByName(groups.record_summaries(own, F.col("_label")))
-    made = _hashed(made, "_label", ("g1", "g2")).withColumn("seg", F.lit(segment))
-    made, seen = materialise(made, **_per_source())
-    forward = _hashed(relabelled, "_new", ("t1", "t2")).select(
+def _forward(relabelled: DataFrame | None, segment: int, spark) -> DataFrame:
+    """``source, fseg, f1, f2, t1, t2, seg``: each touched group and the group it became."""
+    if relabelled is None:
+        return spark.createDataFrame([], FORWARD_SCHEMA)
+    return _hashed(relabelled, "_new", ("t1", "t2")).select(
         "source",
         F.col("seg").alias("fseg"),
         F.col("g1").alias("f1"),
@@ -208,10 +188,62 @@ def absorb(
         "t2",
         F.lit(segment).alias("seg"),
     )
+
+
+def absorb(
+    records: DataFrame,
+    old: OldGroups | None,
+    segment: int,
+    max_rounds: int,
+    driver_max_edges: int = merge.DRIVER_MAX_EDGES,
+) -> Absorbed:
+    """Merge the usable new ``records`` (``PUBLICATION_COLUMNS``) into ``old`` (None: an
+    empty state); the new and changed groups belong to ``segment``."""
+    keyed = _with_keys(records)
+    touched = touched_groups(keyed, old) if old is not None else None
+    # The split is checkpointed with the records: both the groups and the keys read it.
+    flagged, sizes = materialise(
+        flag_candidates(keyed, touched.hit_keys if touched else None),
+        records=F.count_if(~F.col("_alone")),
+        with_id=F.count_if(~F.col("_alone") & F.col("_id").isNotNull()),
+    )
+    singles = flagged.where(F.col("_alone"))
+    candidates = flagged.where(~F.col("_alone"))
+    hits = touched.hits if touched else 0
+    log.info("absorb: %d new record(s) share a key with another or the state", sizes["records"])
+    summaries = []
+    relabelled = None
+    if sizes["records"]:
+        small = sizes["with_id"] + hits <= driver_max_edges
+        labels = _labels(candidates, touched, max_rounds, small)
+        labelled = _relabel(candidates, labels, "_td", "_label")
+        summaries.append(groups.record_summaries(labelled, F.col("_label")))
+        if touched is not None:
+            relabelled = _relabel(touched.groups, labels, "_label", "_new")
+            summaries.append(
+                relabelled.select(
+                    "source", F.col("_new").alias("_label"), "rep", "any_journal", "records"
+                )
+            )
+    else:
+        labelled = candidates.withColumn("_label", F.col("_td"))
+    own = singles.withColumn("_label", groups.own_label())
+    made = groups.record_summaries(own, F.col("_label"))
+    if summaries:
+        made = made.unionByName(
+            groups.summarise(functools.reduce(DataFrame.unionByName, summaries))
+        )
+    made = _hashed(made, "_label", ("g1", "g2")).withColumn("seg", F.lit(segment))
+    made, seen = materialise(made, **_per_source())
     with_label = labelled.select("source", "_td", "_id", "_label").unionByName(
         own.select("source", "_td", "_id", "_label")
     )
     key_rows = _hashed(_hashed(_keys_of(with_label), "key", ("h1", "h2")), "_label", ("g1", "g2"))
     key_rows = key_rows.select("source", "h1", "h2", "g1", "g2", F.lit(segment).alias("seg"))
-    made_count = {s: seen[s] or 0 for s in PUBLICATION_SOURCES}
-    return Absorbed(made, key_rows.distinct(), forward, touched_count, made_count)
+    return Absorbed(
+        made,
+        key_rows.distinct(),
+        _forward(relabelled, segment, records.sparkSession),
+        touched.count if touched else dict.fromkeys(PUBLICATION_SOURCES, 0),
+        {s: seen[s] or 0 for s in PUBLICATION_SOURCES},
+    )

@@ -64,9 +64,12 @@ def only(inputs: discover.Inputs, names: set[str]) -> discover.Inputs:
     )
 
 
-def old_groups(state: State, manifest: Manifest | None) -> absorb.OldGroups:
-    """The state's keys, forwards (resolved to the group alive now) and alive groups."""
+def old_groups(state: State, manifest: Manifest | None) -> absorb.OldGroups | None:
+    """The state's keys, forwards (resolved to the group alive now) and alive groups; None
+    for an empty state."""
     segments = manifest.segments if manifest else []
+    if not segments:
+        return None
     forward = state.read("forward", segments)
     moves = {
         (row.fseg, row.f1, row.f2): (row.seg, row.t1, row.t2)
@@ -104,7 +107,7 @@ def _publications(summaries: DataFrame, prefix: str) -> DataFrame:
 def find_edges(
     settings: Settings,
     absorbed: absorb.Absorbed,
-    old: absorb.OldGroups,
+    old: absorb.OldGroups | None,
     drug_list: drugs.DrugList,
     added: list[str],
 ) -> DataFrame:
@@ -113,7 +116,7 @@ def find_edges(
     every_drug = drugs.drug_keys(drug_list.kept)
     made = _publications(absorbed.groups, settings.surrogate_id_prefix)
     edges = match.match_mentions(made, every_drug, carry=tuple(GROUP))
-    if added:
+    if added and old is not None:
         new_keys = every_drug.where(F.col("drug").isin(added))
         first_words = [row.first_word for row in new_keys.select("first_word").collect()]
         moved = absorbed.forward.select(
