@@ -29,7 +29,9 @@ PROFILES = ("tuned", "defaults")
 SCRIPTS = {"floor": "scan_floor.py", "naive": "naive.py", "count": "count_rows.py"}
 
 
-def command(method: str, data: str, out: str, args, profile: str, event_log: str) -> list[str]:
+def command(
+    method: str, data: str, out: str, args, profile: str, event_log: str, extra: tuple = ()
+) -> list[str]:
     """spark-submit for one run. ``tuned``: ``--properties-file conf/spark-local.conf``;
     ``defaults``: no properties file, Spark's own defaults (local[*], 1 GB heap, 200 shuffle
     partitions), as a user running plain ``spark-submit jobs/pipeline.py`` gets."""
@@ -52,8 +54,8 @@ def command(method: str, data: str, out: str, args, profile: str, event_log: str
     pipeline = [os.path.join(args.jobs_dir, "pipeline.py")]
     if profile == "tuned":
         pipeline += ["--conf", os.path.join(REPO, "conf", "local.toml")]
-    extra = ["--no-output-json"] if method == "pipeline_no_json" else []
-    return [*spark, *pipeline, *io, "--run-id", "bench", *extra]
+    flags = ["--no-output-json"] if method == "pipeline_no_json" else []
+    return [*spark, *pipeline, *io, "--run-id", "bench", *flags, *extra]
 
 
 def spark_jobs(event_log: str) -> int | str:
@@ -107,14 +109,14 @@ def _rss(proc: psutil.Process, script: str, cpu: dict[int, float]) -> tuple[int,
     return tree, jvm, driver
 
 
-def run_method(method: str, data: str, out: str, args, profile: str) -> dict:
-    """Run one method; return wall time, in-job time, CPU seconds, Spark jobs, peak RSS per
-    role, load, status."""
+def run_method(method: str, data: str, out: str, args, profile: str, extra: tuple = ()) -> dict:
+    """Run one method (``extra``: more pipeline flags); return wall time, in-job time, CPU
+    seconds, Spark jobs, peak RSS per role, load, status."""
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     event_log = out.rstrip("/") + ".eventlog"
     shutil.rmtree(event_log, ignore_errors=True)
-    cmd = command(method, data, out, args, profile, event_log)
+    cmd = command(method, data, out, args, profile, event_log, extra)
     script = os.path.basename(next(arg for arg in cmd if arg.endswith(".py")))
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = sys.executable

@@ -16,6 +16,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from drug_mentions import contract
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import load_entry_point, write_files
 
@@ -68,7 +71,8 @@ def _rows(folder: Path, name: str) -> list[str]:
 
 
 def _mentions(spark, folder: Path) -> list[tuple]:
-    return sorted(tuple(row) for row in spark.read.parquet(str(folder / "mentions")).collect())
+    edges = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(str(folder / "mentions"))
+    return sorted(tuple(row) for row in edges.collect())
 
 
 def _report(folder: Path) -> dict:
@@ -254,3 +258,56 @@ def test_a_state_in_use_fails_naming_the_holder(spark, tmp_path, capsys):
         f"2026-12-01T00:00:00+00:00; if no run is active, delete {state}/_LOCK (a stale lock)"
     )
     shutil.rmtree(tmp_path / "out1", ignore_errors=True)
+
+
+# --- Property: k drops absorbed one by one = one full run --------------------------------------
+
+WORDS = ["aspirin", "Ethanol", "caffeine", "study", "trial", "fresh"]
+record = st.tuples(
+    st.sampled_from(["1", "2", "3", "4", "", ""]),  # ids shared across drops, or none
+    st.lists(st.sampled_from(WORDS), min_size=0, max_size=3).map(" ".join),  # "" is a reject
+    st.sampled_from(["2020-01-01", "01/01/2020", "2020-01-02", "31/02/2020"]),
+    st.sampled_from(["J1", "J2", ""]),
+)
+drop = st.tuples(st.lists(record, min_size=1, max_size=5), st.lists(record, max_size=2))
+scenario = st.tuples(st.lists(drop, min_size=2, max_size=3), st.booleans(), st.booleans())
+
+
+def _csv(header: str, rows: list[tuple], prefix: str = "") -> str:
+    lines = [f'{prefix}{i},"{t}",{d},{j}' if i else f',"{t}",{d},{j}' for i, t, d, j in rows]
+    return header + "".join(line + "\n" for line in lines)
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+@given(scenario)
+def test_k_drops_absorbed_one_by_one_equal_one_full_run(spark, tmp_path_factory, case):
+    drops, new_drug, longer_list = case
+    base = tmp_path_factory.mktemp("property")
+    folder, state = base / "in", base / "state"
+    for number, (pubmed, trials) in enumerate(drops):
+        files = {
+            f"pubmed_{number}.csv": _csv(PUBMED, pubmed),
+            f"clinical_trials_{number}.csv": _csv(TRIALS, trials, prefix="NCT"),
+        }
+        if number == 0:
+            files["drugs.csv"] = "atccode,drug\nA1,ASPIRIN\nB1,ETHANOL\n"
+        if number == 1 and new_drug:
+            files["drugs_more.csv"] = "atccode,drug\nC1,CAFFEINE\n"
+        if number == len(drops) - 1 and longer_list:
+            files["drugs.csv"] = "atccode,drug\nA0,aspirin\nB1,ETHANOL\nF1,FRESH STUDY\n"
+        write_files(folder, files)
+        inc = base / f"inc{number}"
+        assert _run(folder, inc, "--state", str(state), "--run-id", f"r{number}") == 0
+    full = base / "full"
+    assert _run(folder, full, "--run-id", "full") == 0
+    assert (inc / "output.json").read_bytes() == (full / "output.json").read_bytes()
+    assert _mentions(spark, inc) == _mentions(spark, full)
+    assert _rows(inc, "rejects") == _rows(full, "rejects")
+    assert _report(inc) == _report(full)

@@ -169,3 +169,38 @@ def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
         contract.RUN_REPORT,
         contract.SUCCESS_MARKER,
     }
+
+
+def test_incremental_runs_on_gs_give_the_local_full_run(gcs, gcs_server, local_output):
+    """data/ in two drops on gs://B/input, each run with --state gs://B/state: the second
+    run reads only the new file, and its output.json is the local full run's."""
+    bucket = new_bucket(gcs)
+    data = REPO / "data"
+    state = f"gs://{bucket}/{contract.STATE_PREFIX}"
+    for number, names in enumerate(
+        [("drugs.csv", "pubmed.csv", "clinical_trials.csv"), ("pubmed.json",)]
+    ):
+        files = [(data / name, f"{contract.INPUT_PREFIX}/{name}") for name in names]
+        transfer.upload(gcs, transfer.plan_uploads(gcs, bucket, f"{contract.INPUT_PREFIX}/", files))
+        spark_submit(
+            gcs_server.url,
+            PIPELINE,
+            "--input",
+            f"gs://{bucket}/{contract.INPUT_PREFIX}",
+            "--output",
+            f"gs://{bucket}/{contract.RUNS_PREFIX}/r{number}",
+            "--state",
+            state,
+            "--run-id",
+            f"r{number}",
+        )
+    run = gcs.bucket(bucket)
+    output = run.blob(f"{contract.RUNS_PREFIX}/r1/{contract.OUTPUT_JSON}").download_as_bytes()
+    assert output == (local_output / contract.OUTPUT_JSON).read_bytes()
+    report = json.loads(
+        run.blob(f"{contract.RUNS_PREFIX}/r1/{contract.RUN_REPORT}").download_as_bytes()
+    )
+    assert (report["incremental"]["new_files"], report["incremental"]["version"]) == (1, 2)
+    names = {b.name for b in gcs.list_blobs(bucket, prefix=f"{contract.STATE_PREFIX}/")}
+    assert f"{contract.STATE_PREFIX}/manifest-000002.json" in names
+    assert f"{contract.STATE_PREFIX}/_LOCK" not in names
