@@ -114,7 +114,11 @@ def test_a_run_killed_while_writing_the_state_leaves_its_previous_version(
     after = _tree(state)
     assert {k: v for k, v in after.items() if k in before} == before  # version 1 untouched
     assert sorted(p.name for p in state.glob("manifest-*.json")) == ["manifest-000001.json"]
-    assert json.loads((state / "_LOCK").read_text())["run_id"] == "killed"  # left behind
+    holder = json.loads((state / "_LOCK").read_text())
+    assert holder["run_id"] == "killed"  # left behind, by a process that no longer runs
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{holder['pid']}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the killed driver's exit may still be under way
 
     again = ["--input", str(folder), "--state", str(state), "--run-id", "again"]
     assert pipeline.main([*again, "--output", str(tmp_path / "out3")]) == 0

@@ -76,7 +76,16 @@ def _is_dead_here(holder: dict[str, Any]) -> bool:
         return True
     except PermissionError:  # alive, another user's
         return False
-    return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """True for a process that has exited but not been reaped yet (Linux ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+    except OSError:
+        return False
 
 
 def acquire(
