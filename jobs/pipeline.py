@@ -63,6 +63,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         const=False,
         help="skip the consolidated output.json (mentions/ still has every edge)",
     )
+    parser.add_argument(
+        "--no-report-html",
+        dest="report_html",
+        action="store_const",
+        const=False,
+        help=f"skip {contract.REPORT_HTML} (the run at a glance and the drug-journal graph)",
+    )
     parser.add_argument("--version", action="version", version=f"drug_mentions {__version__}")
     return parser.parse_args(argv)
 
@@ -83,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             output=args.output,
             json_format=args.json_format,
             write_output_json=args.write_output_json,
+            report_html=args.report_html,
         )
         run(spark, settings, run_id=args.run_id)
     except InputError as exc:

@@ -37,6 +37,7 @@ from drug_mentions import (
     load,
     match,
     merge,
+    page,
     report,
 )
 from drug_mentions.config import Settings
@@ -176,6 +177,7 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
             run_id, __version__, settings.input, settings.output, started, time.time()
         )
         summary = report.build(facts, info)
+        page.publish(spark, settings, publisher, summary)
         publish(publisher, summary)
     report.log_summary(summary)
     return summary
