@@ -4,7 +4,7 @@
 own browser download is never used (:data:`FLAGS`: no background network either). Also a
 script, for the screenshot the README shows::
 
-    .venv/bin/python tests/browser.py output/report.html docs/report-page.png
+    .venv/bin/python tests/browser.py output/report.html docs/report-page.png --search EPINEPHRINE
 """
 
 from __future__ import annotations
@@ -65,18 +65,23 @@ def open_page(browser: Any, html: Path) -> Any:
     return page
 
 
-def screenshot(html: Path, png: Path) -> None:
-    """A full-page PNG of ``html``."""
+def screenshot(html: Path, png: Path, search: str | None = None) -> None:
+    """A full-page PNG of ``html`` (after searching ``search`` and pressing Enter)."""
     with chromium() as browser:
-        open_page(browser, html).screenshot(path=str(png), full_page=True)
+        page = open_page(browser, html)
+        if search:
+            page.fill("#search", search)
+            page.press("#search", "Enter")
+        page.screenshot(path=str(png), full_page=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="screenshot of a report.html")
     parser.add_argument("html", type=Path)
     parser.add_argument("png", type=Path)
+    parser.add_argument("--search", help="a drug or journal to show (as if typed, then Enter)")
     args = parser.parse_args(argv)
-    screenshot(args.html, args.png)
+    screenshot(args.html, args.png, args.search)
     return 0
 
 
