@@ -211,14 +211,14 @@ def synthetic_mentions(spark, edges: int, drugs: int, journals: int):
 
 @pytest.fixture(scope="module")
 def big(spark, sample, tmp_path_factory):
-    mentions = synthetic_mentions(spark, edges=30_000, drugs=1_500, journals=1_200).cache()
-    truth = {
-        "drugs": mentions.select("drug").distinct().count(),
-        "journals": mentions.select("journal").distinct().count(),
-        "links": mentions.select("drug", "journal").distinct().count(),
-    }
+    mentions = synthetic_mentions(spark, edges=30_000, drugs=1_500, journals=1_200)
+    counted = mentions.agg(
+        F.count_distinct("drug").alias("drugs"),
+        F.count_distinct("journal").alias("journals"),
+        F.count_distinct("drug", "journal").alias("links"),
+    )
+    truth = counted.first().asDict()
     data = collect(mentions, truth["drugs"], Limits())
-    mentions.unpersist()
     report = {**sample.report, "drugs_mentioned": truth["drugs"]}
     where = {name: f"big/{name}" for name in page_html.WHERE_ENTRIES}
     html = tmp_path_factory.mktemp("big") / contract.REPORT_HTML

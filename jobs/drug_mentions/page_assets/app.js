@@ -52,6 +52,8 @@
   const code = (text) => el("code", { text });
   const plural = (n, word) => `${fmt(n)} ${word}${n === 1 ? "" : "s"}`;
   const $ = (id) => document.getElementById(id);
+  // "clinical_trials" may wrap after its underscore (a <wbr>, no text).
+  const breakable = (text) => text.split("_").flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el("wbr")] : [part]));
 
   // --- The run at a glance ------------------------------------------------------------------
   function glance() {
@@ -131,11 +133,11 @@
     const simEdges = edges.map((e) => ({ source: at.get(key(e.drug)), target: at.get(key(e.journal)), edge: e }));
     if (selected) Object.assign(at.get(key(selected)), { fx: 0, fy: 0 });
     const simulation = d3.forceSimulation(sim)
-      .force("link", d3.forceLink(simEdges).distance(80).strength(0.5))
-      .force("charge", d3.forceManyBody().strength(-260))
-      .force("x", d3.forceX(0).strength(0.05))
-      .force("y", d3.forceY(0).strength(0.05))
-      .force("collide", d3.forceCollide((s) => radius(s.node) + 6))
+      .force("link", d3.forceLink(simEdges).distance(110).strength(0.4))
+      .force("charge", d3.forceManyBody().strength(-420))
+      .force("x", d3.forceX(0).strength(0.04))
+      .force("y", d3.forceY(0).strength(0.07))
+      .force("collide", d3.forceCollide((s) => radius(s.node) + 14))
       .stop();
     const ticks = Math.ceil(Math.log(simulation.alphaMin()) / Math.log(1 - simulation.alphaDecay()));
     for (let i = 0; i < ticks; i += 1) simulation.tick();
@@ -177,7 +179,10 @@
     const y0 = Math.min(...ys) - pad;
     const w = Math.max(...xs) + 220 - x0; // room for the labels on the right
     const h = Math.max(...ys) + pad - y0;
-    setView({ x: x0, y: y0, w, h });
+    // A few nodes are not blown up: at least 760 x 480 units (labels stay at their size).
+    const W = Math.max(w, 760);
+    const H = Math.max(h, 480);
+    setView({ x: x0 - (W - w) / 2, y: y0 - (H - h) / 2, w: W, h: H });
   }
 
   // Zoom with the wheel, pan by dragging.
@@ -266,7 +271,7 @@
     const table = el("table", { id: "publications" },
       el("tr", {}, ...["id", "title", "date", "journal", "source"].map((h) => el("th", { text: h }))),
       ...pubs.map((p) => el("tr", {}, el("td", { text: p.id }), el("td", { text: p.title }),
-        el("td", { text: p.date }), el("td", { text: p.journal === null ? "–" : p.journal }), el("td", { text: p.source }))));
+        el("td", { text: p.date }), el("td", { text: p.journal === null ? "–" : p.journal }), el("td", {}, ...breakable(p.source)))));
     let pubNote;
     if (drug.index >= DATA.publications_drugs) {
       pubNote = el("p", { class: "note" }, "Not listed on this page (its size is bounded): see ", code(DATA.where.mentions), ".");
@@ -283,10 +288,10 @@
         el("span", { id: "details-clinical-trials", text: fmt(drug.clinical_trials) }), " clinical trials"),
       el("h3", { text: `Journals${journalNote}` }),
       el("ul", { class: "names", id: "details-journals" }, ...drug.links.map((l) => el("li", {}, nameButton(l.journal, l.mentions)))),
-      el("h3", { text: "Publications" }), pubNote, pubs.length ? table : null,
       el("h3", { text: "Related drugs" }),
       el("button", { type: "button", id: "related-button", onclick: () => showRelated(drug, box) }, `Drugs sharing a journal with ${drug.name}`),
       box,
+      el("h3", { text: "Publications" }), pubNote, pubs.length ? table : null,
     ];
   }
 
