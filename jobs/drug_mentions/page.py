@@ -16,7 +16,9 @@ Next to each list the page gets the full count (drugs mentioned, journals, links
 say what it left out and where the rest is (``mentions/``, BigQuery, the ad-hoc job);
 :mod:`drug_mentions.page_html` renders it and holds it under :data:`page_html.MAX_BYTES`.
 The journals' query runs beside the drugs' (two driver threads), as the runner does.
-Three queries, eight Spark jobs on the sample (AQE runs each shuffle stage as a job).
+Three queries, eight Spark jobs on the sample (AQE runs each shuffle stage as a job). The
+runner calls :func:`gather` before it builds the run report (whose duration then counts the
+page) and :func:`publish` after, before the completion marker.
 """
 
 from __future__ import annotations
@@ -180,20 +182,28 @@ def _journals(pairs: DataFrame, limits: Limits) -> tuple[list[list[Any]], int]:
     return rows, counted.get["journals"]
 
 
-def publish(spark: SparkSession, settings: Settings, publisher: Any, summary: dict) -> None:
-    """Write ``report.html`` into the run (``settings.report_html``), before its marker:
-    ``summary`` is the run report, ``publisher`` the run's :class:`load.Publisher`."""
+def gather(
+    spark: SparkSession, settings: Settings, publisher: Any, drugs_mentioned: int
+) -> dict[str, Any] | None:
+    """The page's data from the run's written ``mentions/`` (``publisher`` is the run's
+    :class:`load.Publisher`); None when ``settings.report_html`` is off. Runs before the run
+    report is built, so that the report's duration counts it."""
     if not settings.report_html:
-        return
+        return None
     started = time.time()
     written = qualified(publisher.path(contract.MENTIONS_DIR))
     mentions = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(written)
-    limits = Limits()
-    data = collect(mentions, summary["drugs_mentioned"], limits)
+    data = collect(mentions, drugs_mentioned, Limits())
+    log.info("%s: page data gathered in %.1f s", contract.REPORT_HTML, time.time() - started)
+    return data
+
+
+def publish(settings: Settings, publisher: Any, summary: dict, data: dict | None) -> None:
+    """Write ``report.html`` (the run report ``summary`` and what :func:`gather` gave) into
+    the run, before its completion marker; nothing when ``data`` is None."""
+    if data is None:
+        return
     where = {name: join(settings.output, name) for name in page_html.WHERE_ENTRIES}
-    text = page_html.render(summary, data, limits, where)
+    text = page_html.render(summary, data, Limits(), where)
     publisher.write_text(contract.REPORT_HTML, text)
-    size = len(text.encode("utf-8"))
-    log.info(
-        "wrote %s (%d KB) in %.1f s", contract.REPORT_HTML, size // 1024, time.time() - started
-    )
+    log.info("wrote %s (%d KB)", contract.REPORT_HTML, len(text.encode("utf-8")) // 1024)
