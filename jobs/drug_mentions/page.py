@@ -139,24 +139,25 @@ def _rows(frame: DataFrame, columns: tuple[str, ...]) -> list[list[Any]]:
 
 def collect(mentions: DataFrame, drugs_mentioned: int, limits: Limits) -> dict[str, Any]:
     """The page's data: ranked lists (lists of values in the ``*_COLUMNS`` order) and the
-    full counts they were cut from. Three bounded collects: the journals' in a second driver
-    thread while the drugs' and then their publications' run (the pair count is recomputed
-    by each: nothing is cached). ``drugs_mentioned`` (the run report's) tells whether every
-    drug is listed, so that the publications need no filter."""
+    full counts they were cut from, in bounded collects: the drugs' first, then their
+    publications' and (in a second driver thread) the journals'. When the drugs' rows hold
+    every drug and every link, the journals are ranked from them on the driver instead: one
+    query less on small runs. ``drugs_mentioned`` (the run report's) tells whether every drug
+    is listed. The pair count is recomputed by each query: nothing is cached."""
     pairs = pair_counts(mentions)
+    counted = Observation("page-links")
+    drugs = drug_ranking(pairs, limits.links_per_drug)
+    drugs = drugs.observe(counted, F.sum("journals").alias("links"))
+    drug_rows = drugs.orderBy(F.desc("mentions"), "drug").limit(limits.drugs).collect()
+    every_drug = len(drug_rows) >= drugs_mentioned
+    every_link = every_drug and all(row.journals == len(row.links) for row in drug_rows)
+    listed = None if every_drug else [row.drug for row in drug_rows]
     with ThreadPoolExecutor(1, thread_name_prefix="drug-mentions-page") as pool:
-        journals_done = pool.submit(_journals, pairs, limits)
-        counted = Observation("page-links")
-        drugs = drug_ranking(pairs, limits.links_per_drug)
-        drugs = drugs.observe(counted, F.sum("journals").alias("links"))
-        drug_rows = drugs.orderBy(F.desc("mentions"), "drug").limit(limits.drugs).collect()
-        listed = [row.drug for row in drug_rows]
-        every_drug = len(listed) >= drugs_mentioned
-        publications = latest_publications(mentions, None if every_drug else listed, limits)
-        latest = sorted(publications.collect(), key=lambda row: (row.drug, row.rank))
-        publication_rows = [[row[c] for c in PUBLICATION_COLUMNS] for row in latest]
-        journal_rows, journal_total = journals_done.result()
-    links_total = counted.get["links"] or 0
+        journals_done = None if every_link else pool.submit(_journals, pairs, limits)
+        publications = latest_publications(mentions, listed, limits).collect()
+        ranked = journals_done.result() if journals_done else rank_journals(drug_rows, limits)
+    journal_rows, journal_total = ranked
+    latest = sorted(publications, key=lambda row: (row.drug, row.rank))
     journal_names = {row[0] for row in journal_rows}
     links = [
         [row.drug, link.journal, *(link[s] for s in contract.PUBLICATION_SOURCES)]
@@ -168,18 +169,31 @@ def collect(mentions: DataFrame, drugs_mentioned: int, limits: Limits) -> dict[s
         "drugs": [[row[c] for c in DRUG_COLUMNS] for row in drug_rows],
         "journals": journal_rows,
         "links": links,
-        "publications": publication_rows,
-        "totals": {"links": links_total, "journals": journal_total},
+        "publications": [[row[c] for c in PUBLICATION_COLUMNS] for row in latest],
+        "totals": {"links": counted.get["links"] or 0, "journals": journal_total},
     }
 
 
 def _journals(pairs: DataFrame, limits: Limits) -> tuple[list[list[Any]], int]:
-    """The top of the journal ranking, and the number of journals."""
+    """The top of the journal ranking (:func:`journal_ranking`), and the number of journals."""
     counted = Observation("page-journals")
     journals = journal_ranking(pairs).observe(counted, F.count("*").alias("journals"))
     ranked = journals.orderBy(F.desc("drugs"), F.desc("mentions"), "journal")
     rows = _rows(ranked.limit(limits.journals), JOURNAL_COLUMNS)
     return rows, counted.get["journals"]
+
+
+def rank_journals(drug_rows: list[Any], limits: Limits) -> tuple[list[list[Any]], int]:
+    """:func:`_journals` on the driver, from drug rows holding every link of every drug."""
+    counts: dict[str, list[int]] = {}
+    for row in drug_rows:
+        for link in row.links:
+            found = counts.setdefault(link.journal, [0, 0, 0])
+            found[0] += 1
+            found[1] += link[contract.PUBMED] > 0
+            found[2] += sum(link[s] for s in contract.PUBLICATION_SOURCES)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], -item[1][2], item[0]))
+    return [[journal, *n] for journal, n in ranked[: limits.journals]], len(counts)
 
 
 def gather(

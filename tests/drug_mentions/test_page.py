@@ -119,3 +119,16 @@ def test_collect_of_no_edge(spark):
         "publications": [],
         "totals": {"links": 0, "journals": 0},
     }
+
+
+def test_with_every_drug_and_link_the_driver_ranks_the_journals_as_spark_does(mentions):
+    pairs = page.pair_counts(mentions)
+    drug_rows = page.drug_ranking(pairs, links_per_drug=50).collect()
+    expected = ([["J1", 2, 2, 3], ["J3", 2, 1, 2], ["J2", 1, 0, 1]], 3)
+    assert page._journals(pairs, Limits()) == expected
+    assert page.rank_journals(drug_rows, Limits()) == expected
+    assert page.rank_journals(drug_rows, Limits(journals=1)) == (expected[0][:1], 3)
+
+    data = page.collect(mentions, drugs_mentioned=3, limits=Limits())  # no journal query
+    assert (data["journals"], data["totals"]) == (expected[0], {"links": 5, "journals": 3})
+    assert len(data["links"]) == 5
