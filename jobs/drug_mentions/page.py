@@ -16,7 +16,8 @@ Next to each list the page gets the full count (drugs mentioned, journals, links
 say what it left out and where the rest is (``mentions/``, BigQuery, the ad-hoc job);
 :mod:`drug_mentions.page_html` renders it and holds it under :data:`page_html.MAX_BYTES`.
 The journals' query runs beside the drugs' (two driver threads), as the runner does.
-Three queries, eight Spark jobs on the sample (AQE runs each shuffle stage as a job). The
+Two or three queries: 5 Spark jobs on the sample, 8 at 100k titles (AQE runs each shuffle
+stage as a job; docs/benchmarks.md). The
 runner calls :func:`gather` before it builds the run report (whose duration then counts the
 page) and :func:`publish` after, before the completion marker.
 """
