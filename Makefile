@@ -14,10 +14,10 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test setup-gcs run test test-fast lint package release bench-quick clean
+.PHONY: help setup setup-test setup-gcs setup-browser run test test-fast lint package release bench-quick clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +43,16 @@ setup-test: $(VENV)/.stamp-test  ## create .venv with everything the tests need
 
 setup-gcs: $(VENV)/.stamp-gcs  ## create .venv with the job and the deploy CLI (drug-mentions-gcs)
 
+# The browser tests of report.html need a Chromium: Debian's, installed once (as root, apt-get);
+# a no-op when one is there. Where it cannot be installed, those tests skip with a message.
+setup-browser:  ## install headless Chromium for the report.html tests (once; needs root)
+	@bash .ci/install-chromium.sh
+
 run: setup  ## set up, then run the pipeline on data/ into output/
 	$(BIN)/spark-submit --properties-file conf/spark-local.conf \
 		jobs/pipeline.py --conf conf/local.toml --input $(INPUT) --output $(OUTPUT)
 
-test: setup-test  ## set up, then run lint + the whole test suite + Terraform and workflow checks
+test: setup-test setup-browser  ## set up, then run lint + the whole test suite + Terraform and workflow checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -57,7 +62,7 @@ test: setup-test  ## set up, then run lint + the whole test suite + Terraform an
 # The edit loop: every test but those starting a spark-submit JVM or the GCS emulator (pytest
 # markers spark_submit, emulator: tests/conftest.py applies them and enforces them) and the
 # few marked slow (the benchmark-vs-naive cross check).
-test-fast: setup-test  ## the tests without spark-submit, the GCS emulator or slow ones (edit loop; not CI)
+test-fast: setup-test setup-browser  ## the tests without spark-submit, the GCS emulator or slow ones (edit loop; not CI)
 	$(BIN)/python -m pytest -m "not spark_submit and not emulator and not slow"
 
 lint: setup-test  ## ruff lint + format check only

@@ -64,6 +64,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip the consolidated output.json (mentions/ still has every edge)",
     )
     parser.add_argument(
+        "--no-report-html",
+        dest="report_html",
+        action="store_const",
+        const=False,
+        help=f"skip {contract.REPORT_HTML} (the run at a glance and the drug-journal graph)",
+    )
+    parser.add_argument(
         "--state",
         help="incremental runs: a folder or gs:// prefix where runs keep what they absorbed; "
         "only publication files the state has not seen are read (default from --conf: none)",
@@ -94,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             json_format=args.json_format,
             write_output_json=args.write_output_json,
             state=args.state,
+            report_html=args.report_html,
         )
         if args.rebuild and not settings.state:
             raise InputError("--rebuild needs a state (--state, or state in the settings file)")

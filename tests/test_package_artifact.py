@@ -135,6 +135,30 @@ def test_zip_is_importable(built: Path) -> None:
     assert result.stdout.strip() == version()
 
 
+def test_report_page_assets_are_read_from_the_zip(built: Path) -> None:
+    # Dataproc imports the package from the zip: the page's template, script, style and
+    # vendored layout are package data read through importlib.resources, zip included.
+    zip_path = built / f"drug_mentions-{version()}.zip"
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(zip_path)!r})\n"
+        "from drug_mentions import page_html\n"
+        "from drug_mentions.page import Limits\n"
+        f"assert page_html.__file__.startswith({str(zip_path)!r}), page_html.__file__\n"
+        "data = {'drugs': [], 'journals': [], 'links': [], 'publications': [],\n"
+        "        'totals': {'links': 0, 'journals': 0}}\n"
+        "html = page_html.render({'drugs_mentioned': 0}, data, Limits(), {})\n"
+        "for name in (*page_html.SCRIPTS, 'style.css'):\n"
+        "    assert page_html.asset(name) in html, name\n"
+        "print(html.count('<script>'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=built
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "5"  # four vendored files and the page's own script
+
+
 def third_party_imports(source: bytes | str) -> set[str]:
     """Top-level modules imported by ``source`` that are neither stdlib, pyspark nor the package."""
     allowed = set(sys.stdlib_module_names) | ALLOWED_THIRD_PARTY | {"drug_mentions"}

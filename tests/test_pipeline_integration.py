@@ -28,6 +28,7 @@ def test_output_json_is_the_complete_expected_graph(sample_run):
         "mentions",
         "output.json",
         "rejects",
+        "report.html",
         "run_report.json",
     ]
 
@@ -233,8 +234,19 @@ def test_help_explains_the_options(capsys):
         pipeline.parse_args(["--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    for flag in ("--input", "--output", "--conf", "--run-id", "--json-format", "--no-output-json"):
+    flags = ("--input", "--output", "--conf", "--run-id", "--json-format", "--no-output-json")
+    for flag in (*flags, "--no-report-html"):
         assert flag in text
     assert "Exit codes: 0 ok, 2 bad input (nothing written), 1 unexpected failure." in " ".join(
         text.split()
     )
+
+
+def test_no_report_html_flag_and_setting_reach_the_run(spark, tmp_path, monkeypatch):
+    given = []
+    monkeypatch.setattr(pipeline, "run", lambda _spark, settings, run_id: given.append(settings))
+    conf = tmp_path / "off.toml"
+    conf.write_text("[pipeline]\nreport_html = false\n", encoding="utf-8")
+    for argv in ([], ["--no-report-html"], ["--conf", str(conf)]):
+        assert pipeline.main(["--input", str(DATA), "--output", str(tmp_path / "o"), *argv]) == 0
+    assert [settings.report_html for settings in given] == [True, False, False]

@@ -9,8 +9,8 @@ output names: plain Python), ``discover`` (find and check the input files), ``ex
 them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``drugs`` (the drug list:
 read, clean, reject, keys), ``merge`` (duplicates, surrogate ids) with ``components`` (its
 graph algorithms), ``match`` (words, titles -> drugs), ``graph`` (output.json), ``load``
-(writing and atomic publishing), ``report`` (run_report.json), ``runner`` (one run, step by
-step). The ad-hoc job: ``adhoc`` (read the graph, answer, format) and ``queries`` (the
+(writing and atomic publishing), ``report`` (run_report.json), ``page`` and ``page_html``
+(report.html: its bounded data, its text), ``runner`` (one run, step by step). The ad-hoc job: ``adhoc`` (read the graph, answer, format) and ``queries`` (the
 queries). Support: ``frames`` (checkpoints, two steps at once), ``config`` (settings),
 ``storage`` (local and gs:// files), ``console`` (logs and errors on stderr), ``errors`` (the
 input error and its exit code).

@@ -21,6 +21,7 @@ class Settings:
     state: str = ""  # empty: no state, every run reads every file
     json_format: str = "auto"
     write_output_json: bool = True
+    report_html: bool = True
     max_merge_rounds: int = 32
     surrogate_id_prefix: str = "surrogate-"
     graph: str = "output/output.json"
@@ -58,6 +59,8 @@ def validate(settings: Settings, source: str) -> None:
         raise InputError(f"{source}: max_merge_rounds must be a positive integer")
     if not isinstance(settings.write_output_json, bool):
         raise InputError(f"{source}: write_output_json must be true or false")
+    if not isinstance(settings.report_html, bool):
+        raise InputError(f"{source}: report_html must be true or false")
 
 
 # HotSpot does not compile a method of more than 8000 bytes of bytecode (HugeMethodLimit):

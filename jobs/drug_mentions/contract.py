@@ -13,6 +13,7 @@ What this module names, each rule itself lives in one module:
 - duplicate merging and surrogate ids: :mod:`drug_mentions.merge`
 - the order of ``output.json`` (drugs, mentions, journals): :mod:`drug_mentions.graph`
 - the counts of ``run_report.json``: :mod:`drug_mentions.report`
+- the page ``report.html`` (what it shows, its bounds): :mod:`drug_mentions.page`
 - publishing a run (atomic locally, ``_SUCCESS`` last on ``gs://``): :mod:`drug_mentions.load`
 
 A run folder (a local ``--output`` folder, or a ``gs://`` run prefix) holds::
@@ -21,6 +22,7 @@ A run folder (a local ``--output`` folder, or a ``gs://`` run prefix) holds::
     mentions/          Parquet edges, partitioned by source=pubmed|clinical_trials
     rejects/           JSON Lines of every input record not used, with a reason
     run_report.json    counts per file / reason / source, duration
+    report.html        the run at a glance and the drug <-> journal graph (one self-contained page)
     _SUCCESS           completion marker, written last; readers ignore a run without it
 
 In the data bucket, runs live under ``runs/<run_id>/``; run ids sort by time
@@ -118,6 +120,7 @@ OUTPUT_JSON = "output.json"
 MENTIONS_DIR = "mentions"
 REJECTS_DIR = "rejects"
 RUN_REPORT = "run_report.json"
+REPORT_HTML = "report.html"  # drug_mentions.page: bounded, opens without network
 SUCCESS_MARKER = "_SUCCESS"
 
 # mentions/: one row per edge, partitioned by ``source`` (so ``source`` comes last on read).

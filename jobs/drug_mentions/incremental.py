@@ -178,6 +178,7 @@ def run(
         ):
             step = write_segment(state, settings, cleaned, manifest, segment, fresh)
             edges, drugs_in_json = write_graph(spark, state, settings, publisher, cleaned, step)
+            shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
             counts = cleaned.counts + _absorbed_counts(absorbed_files)
             merged = {
                 s: counts.usable(s) - step.publications[s] for s in contract.PUBLICATION_SOURCES
@@ -201,6 +202,7 @@ def run(
             block = _incremental_block(settings, rebuild, version, step, cleaned, inputs, fresh)
             block["bytes_reused"] = sum(f.size for f in absorbed_files)
             summary = report.build(facts, info, block)
+            page.publish(settings, publisher, summary, shown)
             runner.publish(publisher, summary)
         if commit:
             state.commit(

@@ -40,6 +40,7 @@ OUR_ENTRIES = {
     contract.MENTIONS_DIR,
     contract.REJECTS_DIR,
     contract.RUN_REPORT,
+    contract.REPORT_HTML,
     contract.SUCCESS_MARKER,
     contract.ADHOC_DIR,  # the ad-hoc job's results on this run: stale once the run is redone
 }

@@ -37,6 +37,7 @@ from drug_mentions import (
     load,
     match,
     merge,
+    page,
     report,
 )
 from drug_mentions.config import Settings
@@ -167,6 +168,7 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
             if settings.write_output_json
             else None
         )
+        shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
         facts = report.RunFacts(
             sources=contract.SOURCES,
             files=inputs.all_files(),
@@ -180,6 +182,7 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
             run_id, __version__, settings.input, settings.output, started, time.time()
         )
         summary = report.build(facts, info)
+        page.publish(settings, publisher, summary, shown)
         publish(publisher, summary)
     report.log_summary(summary)
     return summary

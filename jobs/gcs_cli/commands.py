@@ -129,14 +129,20 @@ def fetch(args: argparse.Namespace, client: storage.Client) -> int:
         runs.list_runs(client, bucket, with_reports=False), bucket, run_id, args.allow_incomplete
     )
     prefix = runs.run_prefix(run.run_id)
-    output_name = prefix + contract.OUTPUT_JSON
-    found = transfer.list_objects(client, bucket, output_name)
-    blobs = [b for name, b in found.items() if name == output_name]
-    if not blobs:
-        raise CliError(f"run {run.run_id} has no {contract.OUTPUT_JSON} in gs://{bucket}/{prefix}")
+    # The graph and the page that shows it (a run may turn either off), and maybe mentions/.
+    wanted = [prefix + contract.OUTPUT_JSON, prefix + contract.REPORT_HTML]
+    found = {
+        n: b for name in wanted for n, b in transfer.list_objects(client, bucket, name).items()
+    }
+    blobs = [found[name] for name in wanted if name in found]
     if args.with_mentions:
         mentions = transfer.list_objects(client, bucket, f"{prefix}{contract.MENTIONS_DIR}/")
         blobs += [b for name, b in sorted(mentions.items()) if not name.endswith("/")]
+    if not blobs:
+        raise CliError(
+            f"run {run.run_id} has no {contract.OUTPUT_JSON} nor {contract.REPORT_HTML} "
+            f"in gs://{bucket}/{prefix}"
+        )
 
     dest = Path(args.dest) if args.dest else Path("fetched") / run.run_id
     plan = transfer.plan_downloads(blobs, dest, prefix)

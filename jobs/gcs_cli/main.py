@@ -4,7 +4,7 @@ Examples::
 
     drug-mentions-gcs deploy --tf-outputs tf.json --with-data
     drug-mentions-gcs ls-runs --data-bucket my-data-bucket
-    drug-mentions-gcs fetch --data-bucket my-data-bucket --with-mentions
+    drug-mentions-gcs fetch --data-bucket my-data-bucket --with-mentions   # + report.html
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.set_defaults(handler=commands.deploy)
 
     fetch = sub.add_parser(
-        "fetch", parents=[common, changes], help="download a run's output.json (and mentions/)"
+        "fetch",
+        parents=[common, changes],
+        help="download a run's output.json and report.html (and mentions/)",
     )
     fetch.add_argument("--run", metavar="ID", help="run id (default: latest completed run)")
     fetch.add_argument("--dest", help="local folder (default: ./fetched/<run_id>/)")

@@ -17,6 +17,8 @@ def test_shipped_conf_files_parse():
     assert local == Settings(input="data", output="output")
     gcp = parse_toml((REPO / "conf" / "gcp.toml").read_text(), "gcp.toml")
     assert gcp == Settings()  # paths come from the command line on Dataproc
+    assert local.report_html is gcp.report_html is True
+    assert parse_toml("[pipeline]\nreport_html = false\n", "x.toml").report_html is False
 
 
 def test_flags_override_file_values_but_none_does_not():
@@ -41,6 +43,10 @@ def test_flags_override_file_values_but_none_does_not():
         (
             '[pipeline]\nwrite_output_json = "yes"\n',
             "x.toml: write_output_json must be true or false",
+        ),
+        (
+            "[pipeline]\nreport_html = 1\n",
+            "x.toml: report_html must be true or false",
         ),
         ("[pipeline]\nspeed = 11\n", "x.toml: unknown setting(s) speed"),
     ],

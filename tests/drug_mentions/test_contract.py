@@ -65,6 +65,7 @@ def test_every_output_name_is_documented_and_owned_by_the_publisher():
         contract.MENTIONS_DIR,
         contract.REJECTS_DIR,
         contract.RUN_REPORT,
+        contract.REPORT_HTML,
         contract.SUCCESS_MARKER,
     ]
     assert [name for name in outputs if f"`{name}" not in CONTRACT_DOC] == []

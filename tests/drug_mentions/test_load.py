@@ -70,6 +70,18 @@ def test_a_rerun_drops_the_previous_adhoc_result(spark, tmp_path):
     assert _tree(tmp_path) == ["output", "output/_SUCCESS", "output/output.json"]
 
 
+def test_a_rerun_replaces_the_previous_report_page(spark, tmp_path):
+    target = tmp_path / "output"
+    target.mkdir()
+    (target / "report.html").write_text("old page")
+    publisher = Publisher(spark, str(target), "r8")
+    publisher.begin()  # report.html is one of the pipeline's own entries: not refused
+    publisher.write_text("report.html", "new page")
+    publisher.commit({"run_id": "r8"})
+    assert (target / "report.html").read_text() == "new page"
+    assert "report.html" in load.OUR_ENTRIES
+
+
 def test_write_with_streams_a_file_into_the_staging_folder(spark, tmp_path):
     target = tmp_path / "output"
     publisher = Publisher(spark, str(target), "r7")

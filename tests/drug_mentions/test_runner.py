@@ -84,6 +84,7 @@ def test_run_writes_every_output_and_returns_the_report(spark, tmp_path):
         "mentions",
         "output.json",
         "rejects",
+        "report.html",
         "run_report.json",
     ]
     assert json.loads((out / "run_report.json").read_text(encoding="utf-8")) == summary
@@ -137,11 +138,18 @@ def test_run_writes_every_output_and_returns_the_report(spark, tmp_path):
     }
 
 
-def test_run_without_output_json(spark, tmp_path):
+def test_run_without_output_json_nor_report_html(spark, tmp_path):
     folder = write_files(tmp_path / "in", TINY)
     out = tmp_path / "out"
-    settings = Settings(input=str(folder), output=str(out), write_output_json=False)
+    settings = Settings(
+        input=str(folder), output=str(out), write_output_json=False, report_html=False
+    )
     summary = runner.run(spark, settings, run_id="r2")
     assert summary["output_json"] == {"written": False, "drugs": None}
-    assert not (out / "output.json").exists()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_SUCCESS",
+        "mentions",
+        "rejects",
+        "run_report.json",
+    ]
     assert summary["edges"]["total"] == 4

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from drug_mentions import contract
+from drug_mentions import contract, page_html
 from gcs_cli import transfer
 from gcs_cli.main import main
 
@@ -93,6 +93,7 @@ def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
         contract.MENTIONS_DIR,
         contract.REJECTS_DIR,
         contract.RUN_REPORT,
+        contract.REPORT_HTML,
         contract.SUCCESS_MARKER,
     } <= top_level
     partitions = {n.split("/")[1] for n in blobs if n.startswith(f"{contract.MENTIONS_DIR}/")}
@@ -104,14 +105,24 @@ def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
     assert max(b.generation for b in blobs.values()) == marker.generation
 
 
-def test_fetch_gives_the_local_output_json(gcs_run, local_output, tmp_path, capsys):
+def test_fetch_gives_the_local_output_json_and_the_page(
+    gcs, gcs_run, local_output, tmp_path, capsys
+):
     dest = tmp_path / "fetched"
 
     assert main(["fetch", "--data-bucket", gcs_run, "--dest", str(dest)]) == 0
 
-    assert capsys.readouterr().out == f"run {RUN_ID}: 1 downloaded, 0 unchanged -> {dest}/\n"
+    assert capsys.readouterr().out == f"run {RUN_ID}: 2 downloaded, 0 unchanged -> {dest}/\n"
     fetched = (dest / contract.OUTPUT_JSON).read_bytes()
     assert fetched == (local_output / contract.OUTPUT_JSON).read_bytes()
+    page = (dest / contract.REPORT_HTML).read_text(encoding="utf-8")
+    report = json.loads(
+        gcs.bucket(gcs_run)
+        .blob(f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.RUN_REPORT}")
+        .download_as_bytes()
+    )
+    # The page embeds the run's report (the browser tests check what it shows).
+    assert page_html.to_json(report["edges"]) in page and f"gs://{gcs_run}/" in page
 
 
 def test_ls_runs_shows_the_run_complete(gcs_run, capsys):
@@ -167,6 +178,7 @@ def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
         contract.MENTIONS_DIR,
         contract.REJECTS_DIR,
         contract.RUN_REPORT,
+        contract.REPORT_HTML,
         contract.SUCCESS_MARKER,
     }
 

@@ -115,6 +115,31 @@ def test_fetch_run_by_id_with_mentions(runs_bucket, tmp_path, capsys):
     assert files == {"output.json": f'{{"run": "{OLDER}"}}\n'.encode(), **MENTIONS}
 
 
+def test_fetch_gives_the_report_page_with_or_without_output_json(gcs, bucket, tmp_path, capsys):
+    page = "<!DOCTYPE html><title>run</title>\n"
+    put(gcs, bucket, f"runs/{OLDER}/output.json", "{}\n")
+    put(gcs, bucket, f"runs/{NEWER}/report.html", page)  # a --no-output-json run
+    for run_id in (OLDER, NEWER):
+        put(gcs, bucket, f"runs/{run_id}/report.html", page)
+        put(gcs, bucket, f"runs/{run_id}/_SUCCESS", "{}")
+    put(gcs, bucket, f"runs/{RUNNING}/_SUCCESS", "{}")  # complete, with nothing to fetch
+
+    for run_id, files in [(OLDER, ["output.json", "report.html"]), (NEWER, ["report.html"])]:
+        dest = tmp_path / run_id
+        assert main(["fetch", "--data-bucket", bucket, "--run", run_id, "--dest", str(dest)]) == 0
+        assert sorted(p.name for p in dest.iterdir()) == files
+        assert (dest / "report.html").read_text() == page
+    assert capsys.readouterr().out == (
+        f"run {OLDER}: 2 downloaded, 0 unchanged -> {tmp_path / OLDER}/\n"
+        f"run {NEWER}: 1 downloaded, 0 unchanged -> {tmp_path / NEWER}/\n"
+    )
+    assert main(["fetch", "--data-bucket", bucket, "--dest", str(tmp_path / "x")]) == 1
+    assert capsys.readouterr().err == (
+        f"drug-mentions-gcs: error: run {RUNNING} has no output.json nor report.html"
+        f" in gs://{bucket}/runs/{RUNNING}/\n"
+    )
+
+
 def test_fetch_overwrites_a_locally_changed_file(runs_bucket, tmp_path, capsys):
     dest = tmp_path / "out"
     dest.mkdir()
