@@ -32,6 +32,7 @@ from drug_mentions import (
     contract,
     discover,
     load,
+    page,
     report,
     runner,
 )
