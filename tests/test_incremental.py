@@ -184,11 +184,20 @@ def test_a_rerun_with_no_new_file_gives_the_same_bytes(story):
     )
 
 
-def _first_drop(tmp_path: Path) -> tuple[Path, Path]:
-    folder, state = tmp_path / "in", tmp_path / "state"
-    write_files(folder, DROPS[0])
-    assert _run(folder, tmp_path / "out0", "--state", str(state), "--run-id", "r0") == 0
-    return folder, state
+@pytest.fixture(scope="module")
+def absorbed(spark, tmp_path_factory) -> Path:
+    """An input folder holding the first drop, and the state that absorbed it (one run)."""
+    base = tmp_path_factory.mktemp("absorbed")
+    write_files(base / "in", DROPS[0])
+    assert _run(base / "in", base / "out0", "--state", str(base / "state"), "--run-id", "r0") == 0
+    return base
+
+
+def _first_drop(absorbed: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the absorbed first drop: (input folder, state)."""
+    shutil.copytree(absorbed / "in", tmp_path / "in")
+    shutil.copytree(absorbed / "state", tmp_path / "state")
+    return tmp_path / "in", tmp_path / "state"
 
 
 def _state_files(state: Path) -> dict[str, bytes]:
@@ -210,9 +219,9 @@ def _state_files(state: Path) -> dict[str, bytes]:
     ids=["changed", "removed"],
 )
 def test_a_changed_or_removed_absorbed_file_fails_and_names_rebuild(
-    spark, tmp_path, capsys, change, message
+    spark, absorbed, tmp_path, capsys, change, message
 ):
-    folder, state = _first_drop(tmp_path)
+    folder, state = _first_drop(absorbed, tmp_path)
     before = _state_files(state)
     change(folder)
     write_files(folder, {"pubmed_9.csv": PUBMED + "9,x,2020-01-01,J\n"})
@@ -222,16 +231,24 @@ def test_a_changed_or_removed_absorbed_file_fails_and_names_rebuild(
     assert last.endswith("run with --rebuild to read every file again") or "--rebuild" in last
     assert _state_files(state) == before
     assert not (tmp_path / "out1").exists()
-    # --rebuild reads the folder as it is now.
+
+
+def test_rebuild_reads_the_folder_as_it_is_now(spark, absorbed, tmp_path):
+    folder, state = _first_drop(absorbed, tmp_path)
+    (folder / "pubmed_1.csv").write_text(PUBMED + "1,Aspirin only,2020-01-01,J\n")
     assert _run(folder, tmp_path / "out2", "--state", str(state), "--rebuild") == 0
     assert _run(folder, tmp_path / "full") == 0
     assert (tmp_path / "out2" / "output.json").read_bytes() == (
         tmp_path / "full" / "output.json"
     ).read_bytes()
+    aspirin = _graph(tmp_path / "out2")["ASPIRIN"]["pubmed"]
+    assert [(m["id"], m["title"]) for m in aspirin] == [("1", "Aspirin only")]
+    manifest = json.loads((state / "manifest-000002.json").read_text(encoding="utf-8"))
+    assert manifest["segments"] == [2]
 
 
-def test_a_state_of_another_format_fails_and_names_rebuild(spark, tmp_path, capsys):
-    folder, state = _first_drop(tmp_path)
+def test_a_state_of_another_format_fails_and_names_rebuild(spark, absorbed, tmp_path, capsys):
+    folder, state = _first_drop(absorbed, tmp_path)
     manifest = sorted(state.glob("manifest-*.json"))[-1]
     manifest.write_text(manifest.read_text().replace('"format": 1', '"format": 99'))
     assert _run(folder, tmp_path / "out1", "--state", str(state)) == 2
@@ -242,8 +259,8 @@ def test_a_state_of_another_format_fails_and_names_rebuild(spark, tmp_path, caps
     )
 
 
-def test_a_state_in_use_fails_naming_the_holder(spark, tmp_path, capsys):
-    folder, state = _first_drop(tmp_path)
+def test_a_state_in_use_fails_naming_the_holder(spark, absorbed, tmp_path, capsys):
+    folder, state = _first_drop(absorbed, tmp_path)
     holder = {
         "run_id": "other",
         "host": "elsewhere",
