@@ -1,4 +1,5 @@
-"""Generic helpers for Spark frames: materialise on disk (with metrics), run two steps at once.
+"""Generic helpers for Spark frames: materialise on disk (with metrics), run two steps at once,
+name the step a job serves.
 
 Nothing here knows the data: :mod:`drug_mentions.components` checkpoints its rounds with
 them, :mod:`drug_mentions.merge` its candidates, :mod:`drug_mentions.drugs` the drug list, and
@@ -7,13 +8,15 @@ them, :mod:`drug_mentions.merge` its candidates, :mod:`drug_mentions.drugs` the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Observation
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 
+STEP_PREFIX = "drug_mentions: "
 A = TypeVar("A")
 B = TypeVar("B")
 
@@ -36,3 +39,28 @@ def concurrently(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]
     with ThreadPoolExecutor(2, thread_name_prefix="drug-mentions") as pool:
         one, other = pool.submit(first), pool.submit(second)
         return one.result(), other.result()
+
+
+@contextmanager
+def step(spark: SparkSession, name: str) -> Iterator[None]:
+    """Jobs started in the block (by this thread) carry the description ``drug_mentions:
+    <name>``: Spark's UI and event log then tell which step each job served
+    (``benchmarks/eventlog.py --steps`` sums task seconds per step)."""
+    context = spark.sparkContext
+    previous = context.getLocalProperty("spark.job.description")
+    context.setJobDescription(f"{STEP_PREFIX}{name}")
+    try:
+        yield
+    finally:
+        context.setJobDescription(previous)
+
+
+def named(spark: SparkSession, name: str, work: Callable[[], A]) -> Callable[[], A]:
+    """``work`` run as :func:`step` ``name`` (for :func:`concurrently`: each thread names its
+    own jobs)."""
+
+    def run() -> A:
+        with step(spark, name):
+            return work()
+
+    return run

@@ -37,6 +37,7 @@ from drug_mentions import (
     runner,
 )
 from drug_mentions.config import Settings
+from drug_mentions.frames import step
 from drug_mentions.state import AbsorbedFile, Manifest, State
 from drug_mentions.storage import qualified
 
@@ -93,14 +94,18 @@ def write_segment(
     )
     if not fresh and not added:
         return Step(segment, segments, drug_map, publications, 0, 0)
-    old = changes.old_groups(state, manifest)
-    absorbed = absorb.absorb(cleaned.usable_records(), old, segment, settings.max_merge_rounds)
-    edges = changes.find_edges(settings, absorbed, old, cleaned.drug_list, added)
-    state.write("groups", segment, absorbed.groups)
-    state.write("keys", segment, absorbed.keys)
-    state.write("forward", segment, absorbed.forward)
-    state.write("edges", segment, edges.withColumn("seg", F.lit(segment)))
-    load.write_rejects(clean.rejects(cleaned.records), state.segment_path("rejects", segment))
+    spark = state.spark
+    with step(spark, "absorb"):
+        old = changes.old_groups(state, manifest)
+        absorbed = absorb.absorb(cleaned.usable_records(), old, segment, settings.max_merge_rounds)
+    with step(spark, "state segment"):
+        state.write("groups", segment, absorbed.groups)
+        state.write("keys", segment, absorbed.keys)
+        state.write("forward", segment, absorbed.forward)
+        load.write_rejects(clean.rejects(cleaned.records), state.segment_path("rejects", segment))
+    with step(spark, "match and write edges"):
+        edges = changes.find_edges(settings, absorbed, old, cleaned.drug_list, added)
+        state.write("edges", segment, edges.withColumn("seg", F.lit(segment)))
     infos = {info.name: info for info in cleaned.inputs.all_files()}
     source_of = cleaned.inputs.source_of()
     state.write_files(
@@ -130,18 +135,19 @@ def write_graph(
     settings: Settings,
     publisher: load.Publisher,
     cleaned: runner.Cleaned,
-    step: Step,
+    made: Step,
 ) -> tuple[report.EdgeCounts, int | None]:
     """``rejects/``, ``mentions/`` and ``output.json`` of the whole graph."""
     rejects_path = qualified(publisher.path(contract.REJECTS_DIR))
-    load.write_rejects(clean.rejects(cleaned.drug_list.rows), rejects_path)
-    for seg in step.segments:
-        state.fs.copy_files(state.segment_path("rejects", seg), rejects_path, f"seg-{seg}-")
+    with step(spark, "rejects"):
+        load.write_rejects(clean.rejects(cleaned.drug_list.rows), rejects_path)
+        for seg in made.segments:
+            state.fs.copy_files(state.segment_path("rejects", seg), rejects_path, f"seg-{seg}-")
     since = spark.createDataFrame(
-        [(name, d["atccode"], d["since"]) for name, d in step.drugs.items()],
+        [(name, d["atccode"], d["since"]) for name, d in made.drugs.items()],
         "drug STRING, atccode STRING, since INT",
     )
-    mentions = changes.graph_edges(state, step.segments, since)
+    mentions = changes.graph_edges(state, made.segments, since)
     edges = runner.write_mentions(publisher, mentions)
     drugs_in_json = (
         runner.write_output_json(spark, publisher, cleaned.drug_list)
@@ -177,12 +183,13 @@ def run(
             runner.read_and_clean(spark, changes.only(inputs, fresh)) as cleaned,
             load.Publisher(spark, settings.output, run_id).publishing() as publisher,
         ):
-            step = write_segment(state, settings, cleaned, manifest, segment, fresh)
-            edges, drugs_in_json = write_graph(spark, state, settings, publisher, cleaned, step)
-            shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
+            made = write_segment(state, settings, cleaned, manifest, segment, fresh)
+            edges, drugs_in_json = write_graph(spark, state, settings, publisher, cleaned, made)
+            with step(spark, "report.html"):
+                shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
             counts = cleaned.counts + _absorbed_counts(absorbed_files)
             merged = {
-                s: counts.usable(s) - step.publications[s] for s in contract.PUBLICATION_SOURCES
+                s: counts.usable(s) - made.publications[s] for s in contract.PUBLICATION_SOURCES
             }
             facts = report.RunFacts(
                 sources=contract.SOURCES,
@@ -196,18 +203,18 @@ def run(
             info = report.RunInfo(
                 run_id, __version__, settings.input, settings.output, started, time.time()
             )
-            commit = step.segments != (manifest.segments if manifest else []) or step.drugs != (
+            commit = made.segments != (manifest.segments if manifest else []) or made.drugs != (
                 manifest.drugs if manifest else {}
             )
-            version = step.segment if commit else manifest.version
-            block = _incremental_block(settings, rebuild, version, step, cleaned, inputs, fresh)
+            version = made.segment if commit else manifest.version
+            block = _incremental_block(settings, rebuild, version, made, cleaned, inputs, fresh)
             block["bytes_reused"] = sum(f.size for f in absorbed_files)
             summary = report.build(facts, info, block)
             page.publish(settings, publisher, summary, shown)
             runner.publish(publisher, summary)
         if commit:
             state.commit(
-                Manifest(step.segment, step.segments, step.drugs, step.publications, run_id)
+                Manifest(made.segment, made.segments, made.drugs, made.publications, run_id)
             )
     report.log_summary(summary)
     reused, read = block["bytes_reused"], block["bytes_read"]
@@ -221,7 +228,7 @@ def run(
     return summary
 
 
-def _incremental_block(settings, rebuild, version, step, cleaned, inputs, fresh) -> dict[str, Any]:
+def _incremental_block(settings, rebuild, version, made, cleaned, inputs, fresh) -> dict[str, Any]:
     """The report's ``incremental`` block: what this run read, and what it reused."""
     return {
         "state": settings.state,
@@ -229,7 +236,7 @@ def _incremental_block(settings, rebuild, version, step, cleaned, inputs, fresh)
         "version": version,
         "new_files": len(fresh),
         "records_read": sum(cleaned.counts.rows_of(s) for s in contract.PUBLICATION_SOURCES),
-        "publications_touched": step.touched,
-        "drugs_added": step.added_drugs,
+        "publications_touched": made.touched,
+        "drugs_added": made.added_drugs,
         "bytes_read": sum(i.size for i in inputs.all_files() if i.name in fresh),
     }

@@ -50,6 +50,7 @@ class Publisher:
     """Where a run writes (``staging``) and how it is made visible (``commit``)."""
 
     def __init__(self, spark: SparkSession, output: str, run_id: str) -> None:
+        self.spark = spark
         self.output = output
         self.run_id = run_id
         self.local = is_local(output)

@@ -41,7 +41,7 @@ from drug_mentions import (
     report,
 )
 from drug_mentions.config import Settings
-from drug_mentions.frames import concurrently
+from drug_mentions.frames import concurrently, named, step
 from drug_mentions.storage import qualified
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def read_and_clean(spark: SparkSession, inputs: discover.Inputs) -> Iterator[Cle
         # The pass that reads, cleans and persists the records counts them too; the drug
         # list is cached while it is counted.
         counts, drug_counts = concurrently(
-            lambda: report.RowCounts.of(records), lambda: report.RowCounts.of(drug_list.rows)
+            named(spark, "read and clean", lambda: report.RowCounts.of(records)),
+            named(spark, "drug list", lambda: report.RowCounts.of(drug_list.rows)),
         )
         counts += drug_counts
         discover.check_read(counts, inputs)
@@ -97,13 +98,22 @@ def reject_and_merge(
 ) -> merge.Merged:
     """Write ``rejects/`` while the usable records are merged into publications."""
     rejects = clean.rejects(cleaned.drug_list.rows, cleaned.records)
+    spark = publisher.spark
     _, merged = concurrently(
-        lambda: load.write_rejects(rejects, qualified(publisher.path(contract.REJECTS_DIR))),
-        lambda: merge.merge_duplicates(
-            cleaned.usable_records(),
-            cleaned.usable_count(),
-            settings.max_merge_rounds,
-            settings.surrogate_id_prefix,
+        named(
+            spark,
+            "rejects",
+            lambda: load.write_rejects(rejects, qualified(publisher.path(contract.REJECTS_DIR))),
+        ),
+        named(
+            spark,
+            "merge",
+            lambda: merge.merge_duplicates(
+                cleaned.usable_records(),
+                cleaned.usable_count(),
+                settings.max_merge_rounds,
+                settings.surrogate_id_prefix,
+            ),
         ),
     )
     return merged
@@ -120,9 +130,11 @@ def match_and_write(
 def write_mentions(publisher: load.Publisher, mentions: DataFrame) -> report.EdgeCounts:
     """Write ``mentions/``; the edges are counted while they are written."""
     counted = Observation("edges")
-    load.write_parquet_edges(
-        report.observe_edges(mentions, counted), qualified(publisher.path(contract.MENTIONS_DIR))
-    )
+    with step(publisher.spark, "match and write mentions"):
+        load.write_parquet_edges(
+            report.observe_edges(mentions, counted),
+            qualified(publisher.path(contract.MENTIONS_DIR)),
+        )
     edges = report.edge_counts(counted)
     log.info("matched %d edges %s", sum(edges.per_source.values()), edges.per_source)
     return edges
@@ -136,9 +148,10 @@ def write_output_json(
     written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(
         qualified(publisher.path(contract.MENTIONS_DIR))
     )
-    count = publisher.write_with(
-        contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, drug_list.kept)
-    )
+    with step(spark, "output.json"):
+        count = publisher.write_with(
+            contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, drug_list.kept)
+        )
     log.info("wrote %s (%d drugs)", contract.OUTPUT_JSON, count)
     return count
 
@@ -168,7 +181,8 @@ def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> d
             if settings.write_output_json
             else None
         )
-        shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
+        with step(spark, "report.html"):
+            shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
         facts = report.RunFacts(
             sources=contract.SOURCES,
             files=inputs.all_files(),
