@@ -19,15 +19,22 @@ import argparse
 import os
 import sys
 
-from drug_mentions import __version__, config, console, contract
-from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
-from drug_mentions.runner import run
+from drug_mentions import __version__, config, contract, launcher, runner
+from drug_mentions.errors import InputError
 from pyspark.sql import SparkSession
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def run_id(text: str) -> str:
+    """An argparse type: a run id of the safe pattern (config.RUN_ID_PATTERN)."""
+    try:
+        return config.check_run_id(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spark-submit jobs/pipeline.py",
         description=(
@@ -50,7 +57,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--conf",
         help="settings file (TOML, local or gs://); default conf/local.toml when present",
     )
-    parser.add_argument("--run-id", help="run id recorded in the report (default: UTC timestamp)")
+    parser.add_argument(
+        "--run-id",
+        type=run_id,
+        help=f"run id recorded in the report (default: UTC timestamp); {config.RUN_ID_RULE}",
+    )
     parser.add_argument(
         "--json-format",
         choices=config.JSON_FORMATS,
@@ -64,31 +75,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip the consolidated output.json (mentions/ still has every edge)",
     )
     parser.add_argument("--version", action="version", version=f"drug_mentions {__version__}")
-    return parser.parse_args(argv)
+    return parser
+
+
+def job(spark: SparkSession, args: argparse.Namespace) -> None:
+    settings = config.load_settings(
+        spark,
+        args.conf,
+        DEFAULT_CONF,
+        input=args.input,
+        output=args.output,
+        json_format=args.json_format,
+        write_output_json=args.write_output_json,
+    )
+    runner.run(spark, settings, run_id=args.run_id)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
-    console.quiet_spark(spark)
-    config.tune_code_generation(spark)
-    stderr = console.stderr_for(spark)
-    console.setup_logging(stderr)
-    try:
-        settings = config.load_settings(
-            spark,
-            args.conf,
-            DEFAULT_CONF,
-            input=args.input,
-            output=args.output,
-            json_format=args.json_format,
-            write_output_json=args.write_output_json,
-        )
-        run(spark, settings, run_id=args.run_id)
-    except InputError as exc:
-        print(f"error: {exc}", file=stderr, flush=True)
-        return EXIT_INPUT_ERROR
-    return 0
+    return launcher.launch("drug-mentions-pipeline", parser(), argv, job)
 
 
 if __name__ == "__main__":

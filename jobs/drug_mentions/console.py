@@ -18,7 +18,7 @@ import io
 import logging
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from pyspark.sql import SparkSession
 
@@ -29,8 +29,8 @@ SPARK_LOG_LEVEL = "WARN"
 class _JvmStderr(io.TextIOBase):
     """A text stream that writes to the driver JVM's ``System.err``."""
 
-    def __init__(self, spark: SparkSession) -> None:
-        self._err = spark.sparkContext._jvm.java.lang.System.err
+    def __init__(self, jvm: Any) -> None:
+        self._err = jvm.java.lang.System.err
 
     def writable(self) -> bool:
         return True
@@ -46,7 +46,17 @@ class _JvmStderr(io.TextIOBase):
 def stderr_for(spark: SparkSession) -> TextIO:
     """The stream that reaches the real stderr for this driver."""
     if "PYSPARK_GATEWAY_PORT" in os.environ:
-        return _JvmStderr(spark)
+        return _JvmStderr(spark.sparkContext._jvm)
+    return sys.stderr
+
+
+def stderr_without_session() -> TextIO:
+    """The real stderr before any Spark session exists (an argument error): under
+    spark-submit, through a connection to the JVM that launched the driver."""
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        from pyspark.java_gateway import launch_gateway  # connects to spark-submit's JVM
+
+        return _JvmStderr(launch_gateway().jvm)
     return sys.stderr
 
 

@@ -30,17 +30,19 @@ from pyspark.sql import types as T
 from drug_mentions import (
     __version__,
     clean,
+    config,
     contract,
     discover,
     extract,
     graph,
     load,
+    lock,
     match,
     merge,
     report,
 )
 from drug_mentions.config import Settings
-from drug_mentions.storage import qualified
+from drug_mentions.storage import qualified, spark_path
 
 log = logging.getLogger(__name__)
 A = TypeVar("A")
@@ -108,15 +110,23 @@ def read_and_clean(spark: SparkSession, settings: Settings) -> Cleaned:
 
 
 def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> dict[str, Any]:
-    """Run the pipeline; return the run report. Raises :class:`InputError` on bad input."""
+    """Run the pipeline; return the run report. Raises :class:`InputError` on bad input or
+    misuse (checked before any work), and when another run holds the output's lock."""
+    run_id = config.check_run_id(run_id or new_run_id())
+    publisher = load.Publisher(spark, settings.output, run_id)
+    publisher.check(settings.input)
+    with lock.acquire(spark, publisher.lock_path, run_id, "output", settings.output):
+        return _run(spark, settings, publisher)
+
+
+def _run(spark: SparkSession, settings: Settings, publisher: load.Publisher) -> dict[str, Any]:
     started = time.time()
-    run_id = run_id or new_run_id()
+    run_id = publisher.run_id
     log.info(
         "drug_mentions %s run %s: %s -> %s", __version__, run_id, settings.input, settings.output
     )
     cleaned = read_and_clean(spark, settings)
     try:
-        publisher = load.Publisher(spark, settings.output, run_id)
         publisher.begin()
         try:
             facts = _write(spark, settings, publisher, cleaned)
@@ -159,7 +169,7 @@ def _write(
     drugs_in_json = None
     if settings.write_output_json:
         # The one driver-side step: per-drug documents streamed into output.json (documented).
-        written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(mentions_path)
+        written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(spark_path(mentions_path))
         drugs_in_json = publisher.write_with(
             contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, cleaned.kept_drugs)
         )
@@ -172,4 +182,5 @@ def _write(
         merged=merged.merged,
         edges=edges,
         output_json_drugs=drugs_in_json,
+        ignored=cleaned.inputs.ignored,
     )
