@@ -20,6 +20,7 @@ points; the link stays). One run at a time per output: the runner holds the lock
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import logging
@@ -67,7 +68,12 @@ class Publisher:
             self.staging = output.rstrip("/")
             parent, _, name = self.staging.rpartition("/")
             self.lock_path = join(parent, f".{name}.lock")
-        self.fs = HadoopFS(spark, self.staging)
+        self._spark = spark
+
+    @functools.cached_property
+    def fs(self) -> HadoopFS:
+        """The file system of the output (opened on first use: :meth:`check` needs none)."""
+        return HadoopFS(self._spark, self.staging)
 
     def path(self, entry: str) -> str:
         """Where to write one output entry during the run."""
@@ -80,6 +86,7 @@ class Publisher:
                 raise InputError(f"{self.output}: name a folder inside the bucket")
             if not is_local(input_dir):
                 _check_apart(self.staging + "/", input_dir.rstrip("/") + "/", self.output)
+            self.fs  # noqa: B018 (a scheme no file system serves is an InputError naming it)
             return
         if not is_local(input_dir):
             return
