@@ -335,10 +335,7 @@ MISUSE = {
         "error: argument --run-id: run id '../escaped': must be 1 to 128 letters, digits, '.', "
         "'_' or '-', starting with a letter or a digit",
     ),
-    "bad json format": (
-        ["--json-format", "xml"],
-        "error: argument --json-format: invalid choice: 'xml' (choose from auto, lines, array)",
-    ),
+    "bad json format": (["--json-format", "xml"], "error: argument --json-format: invalid choice"),
 }
 
 
@@ -353,6 +350,8 @@ def test_misuse_is_caught_before_any_work(spark, tmp_path, case):
     assert code == 2
     if expected is None:
         assert last_line(err).startswith("error: nope://b/out: not a path this job can use (")
+    elif case == "bad json format":  # argparse words the choices differently across versions
+        assert last_line(err).startswith(expected)
     else:
         assert last_line(err) == expected.format(tmp=tmp_path)
     assert "Traceback" not in err
@@ -399,12 +398,15 @@ SUFFIXES = {
 
 
 @st.composite
-def input_files(draw, min_files: int = 1, max_files: int = 4) -> dict[str, tuple[str, str, int]]:
-    """{file name: (source, suffix, records)} with random legal names, distinct in any case."""
+def input_files(
+    draw, min_files: int = 2, max_files: int = 5, alphabet: st.SearchStrategy = NAME_CHARACTERS
+) -> dict[str, tuple[str, str, int]]:
+    """{file name: (source, suffix, records)} with random legal names, distinct in any case
+    (several per example: each example is a whole pipeline run)."""
     files: dict[str, tuple[str, str, int]] = {}
     for _ in range(draw(st.integers(min_files, max_files))):
         source = draw(st.sampled_from(sorted(PREFIXES)))
-        middle = draw(st.text(NAME_CHARACTERS, max_size=12))
+        middle = draw(st.text(alphabet, max_size=12))
         suffix = draw(st.sampled_from(SUFFIXES[source]))
         name = draw(st.sampled_from(PREFIXES[source])) + middle + suffix
         if len(name.encode()) <= 200 and name.lower() not in {n.lower() for n in files}:
@@ -431,8 +433,8 @@ def file_content(source: str, suffix: str, records: int, name_index: int) -> byt
     return gzip.compress(data) if suffix.lower().endswith(".gz") else data
 
 
-def write_inputs(folder: Path, files: dict[str, tuple[str, str, int]]) -> dict[str, bytes]:
-    """The drug list, one record per required source, and ``files``: {name: bytes}."""
+def write_inputs(files: dict[str, tuple[str, str, int]]) -> dict[str, bytes]:
+    """The drug list, one record per required source, and ``files``: {name: content}."""
     contents = {
         "drugs.csv": DRUGS.encode(),
         "pubmed_base.csv": (PUBMED_HEADER + "base-1,Atropine,01/01/2020,J\n").encode(),
@@ -450,14 +452,14 @@ def expected_rows(files: dict[str, tuple[str, str, int]]) -> dict[str, int]:
 
 
 @settings(
-    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(files=input_files(), output_name=st.text(NAME_CHARACTERS, min_size=1, max_size=8))
 def test_any_legal_file_name_is_read_and_counted(spark, files, output_name):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp, "in")
         folder.mkdir()
-        for name, data in write_inputs(folder, files).items():
+        for name, data in write_inputs(files).items():
             (folder / name).write_bytes(data)
         out = Path(tmp, "out " + output_name.strip(".") + " [1]")  # the output may be odd too
         code, err = run(["--input", str(folder), "--output", str(out), "--run-id", "names"])

@@ -10,9 +10,10 @@ them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``merge`` (d
 surrogate ids) with ``components`` (its graph algorithms), ``match`` (the drug-name
 normaliser, tokens -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
 publishing), ``report`` (run_report.json), ``runner`` (one run, step by step). The ad-hoc job:
-``adhoc`` (read the graph, answer, format) and ``queries`` (the queries). Support: ``config``
-(settings), ``storage`` (local and gs:// files), ``console`` (logs and errors on stderr),
-``errors`` (the input error and its exit code).
+``adhoc`` (read the graph, answer, format) and ``queries`` (the queries). Support: ``launcher``
+(what both entry points share: session, logs, error line, exit code), ``config`` (settings),
+``storage`` (local and gs:// files), ``lock`` (one run at a time on an output), ``console``
+(logs and errors on stderr), ``errors`` (the input error and its exit code).
 """
 
 __version__ = "0.1.0"

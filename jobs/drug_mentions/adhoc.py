@@ -32,7 +32,7 @@ from drug_mentions.contract import (
     PUBLICATION_SOURCES,
 )
 from drug_mentions.errors import InputError
-from drug_mentions.storage import HadoopFS, is_local, local_path, qualified, reader
+from drug_mentions.storage import HadoopFS, is_local, local_path, spark_path
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def read_graph(spark: SparkSession, path: str) -> Graph:
         raise InputError(f"{path}: graph file not found")
     if fs.is_dir(path):
         raise InputError(f"{path}: is a folder, expected the pipeline's output.json")
-    graph = reader(spark).json(qualified(path), schema=_GRAPH_READ_SCHEMA, multiLine=True).cache()
+    graph = spark.read.json(spark_path(path), schema=_GRAPH_READ_SCHEMA, multiLine=True).cache()
     is_malformed = F.col("drugs").isNull() | F.col(CORRUPT).isNotNull()
     if graph.isEmpty() or not graph.filter(is_malformed).isEmpty():
         raise InputError(
@@ -118,7 +118,7 @@ def _check_mentions(spark: SparkSession, path: str) -> None:
     if not fs.is_dir(path):
         raise InputError(f"{path}: is a file, expected a run's {MENTIONS_DIR}/ folder")
     try:
-        found = reader(spark).parquet(qualified(path))  # reads the footer of a file: no data
+        found = spark.read.parquet(spark_path(path))  # reads the footer of a file: no data
     except Exception as exc:  # not Parquet, or no file at all
         reason = str(getattr(exc, "java_exception", exc)).splitlines()[0][:200]
         raise InputError(
@@ -140,7 +140,7 @@ def _check_mentions(spark: SparkSession, path: str) -> None:
 def read_mentions(spark: SparkSession, path: str) -> Graph:
     """Edges from the Parquet ``mentions/`` folder. Only drugs with an edge are known here."""
     _check_mentions(spark, path)
-    edges = edges_from_mentions(reader(spark).schema(MENTIONS_SCHEMA).parquet(qualified(path)))
+    edges = edges_from_mentions(spark.read.schema(MENTIONS_SCHEMA).parquet(spark_path(path)))
     return Graph(edges=edges, drugs=edges.select("drug"), origin=MENTIONS_DIR)
 
 

@@ -60,9 +60,20 @@ def stderr_without_session() -> TextIO:
     return sys.stderr
 
 
+# Reading one path, Spark looks for a streaming sink's "_spark_metadata" folder under it; when
+# the path is an escaped file name (storage.spark_path: "pubmed\[1\].csv"), that text is not
+# a path, and Spark logs a WARN with a stack trace before reading the file all the same.
+_NOISY_LOGGERS = ("org.apache.spark.sql.execution.streaming.FileStreamSink",)
+
+
 def quiet_spark(spark: SparkSession) -> None:
-    """Spark's own logs at WARN and above from now on (the job's logs are not Spark's)."""
+    """Spark's own logs at WARN and above from now on (the job's logs are not Spark's), and
+    at ERROR for the loggers whose warnings are false alarms for this job."""
     spark.sparkContext.setLogLevel(SPARK_LOG_LEVEL)
+    jvm = spark.sparkContext._jvm
+    error = jvm.org.apache.logging.log4j.Level.ERROR
+    for name in _NOISY_LOGGERS:
+        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, error)
 
 
 def setup_logging(stream: TextIO) -> None:

@@ -160,6 +160,8 @@ def _check_readable(entries: list[FileInfo]) -> None:
     for entry in entries:
         if entry.kind == FOLDER:
             problem = "a folder, not a file (input folders are not read recursively)"
+        elif entry.kind.startswith("not "):
+            problem = entry.kind
         elif entry.kind != FILE:
             problem = f"{entry.kind}, not a regular file"
         elif ":" in entry.name:

@@ -9,7 +9,7 @@ is not an object of text fields; ``raw_line`` keeps its text for ``rejects/``. `
 whitespace-only lines, which the contract ignores (they are not records). ``file`` is the
 file's name as written (Spark gives it URI-encoded). The files come from
 :func:`drug_mentions.discover.discover`; their paths reach Spark through
-:func:`drug_mentions.storage.reader` (no glob expansion).
+:func:`drug_mentions.storage.spark_path` (no glob expansion).
 
 JSON is parsed into Spark's ``VARIANT`` type, so keys are matched in any case (``ID`` is
 ``id``, as CSV headers are) and each value's kind is known: an object or an array where text
@@ -38,7 +38,7 @@ from drug_mentions.contract import (
 )
 from drug_mentions.discover import Inputs
 from drug_mentions.errors import InputError
-from drug_mentions.storage import FileInfo, qualified, reader
+from drug_mentions.storage import FileInfo, spark_path
 
 if TYPE_CHECKING:
     from drug_mentions.report import RowCounts
@@ -58,7 +58,7 @@ def _file_name() -> Column:
 
 
 def _paths(files: list[FileInfo]) -> list[str]:
-    return [qualified(info.path) for info in files]
+    return [spark_path(info.path) for info in files]
 
 
 def read_csv(spark: SparkSession, spec: CsvSpec, groups: dict) -> DataFrame:
@@ -75,7 +75,7 @@ def read_csv(spark: SparkSession, spec: CsvSpec, groups: dict) -> DataFrame:
         usable = len(set(header)) == len(header) and CORRUPT not in header and all(header)
         names = list(header) if usable else [f"c{i}" for i in range(len(header))]
         schema = T.StructType([T.StructField(name, T.StringType()) for name in [*names, CORRUPT]])
-        frame = reader(spark).csv(
+        frame = spark.read.csv(
             _paths(files),
             schema=schema,
             header=True,
@@ -150,7 +150,7 @@ def read_json_array(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     """
     if not files:
         return None
-    text = reader(spark).text(_paths(files), wholetext=True)
+    text = spark.read.text(_paths(files), wholetext=True)
     no_bom = F.regexp_replace("value", "^\ufeff", "")
     fixed = F.regexp_replace(no_bom, _TRAILING_COMMA, "]$1")
     # Each element twice: as a VARIANT (kinds, keys in any case) and as its text (a string
@@ -184,7 +184,7 @@ def read_json_lines(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     are ``blank``."""
     if not files:
         return None
-    lines = reader(spark).text(_paths(files))
+    lines = spark.read.text(_paths(files))
     line = F.regexp_replace("value", "^\ufeff", "")
     parsed = lines.select(
         _file_name().alias("file"),

@@ -42,7 +42,7 @@ from drug_mentions import (
     report,
 )
 from drug_mentions.config import Settings
-from drug_mentions.storage import qualified, reader
+from drug_mentions.storage import qualified, spark_path
 
 log = logging.getLogger(__name__)
 A = TypeVar("A")
@@ -169,7 +169,7 @@ def _write(
     drugs_in_json = None
     if settings.write_output_json:
         # The one driver-side step: per-drug documents streamed into output.json (documented).
-        written = reader(spark).schema(contract.MENTIONS_SCHEMA).parquet(mentions_path)
+        written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(spark_path(mentions_path))
         drugs_in_json = publisher.write_with(
             contract.OUTPUT_JSON, lambda out: graph.write_graph(out, written, cleaned.kept_drugs)
         )

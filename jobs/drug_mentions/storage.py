@@ -7,31 +7,30 @@ for listing inputs, peeking at headers and writing the few small files (``output
 A local folder is listed with the operating system instead (:meth:`HadoopFS.list_entries`):
 Hadoop's local listing silently skips a dangling link and sees a FIFO as an empty file.
 
-Paths are kept as written (``pubmed [1].csv``), and Spark reads them as written through
-:func:`reader`: without it, Spark expands a path holding ``{}[]*?\\`` as a Hadoop glob.
+Paths are kept as written (``pubmed [1].csv``); Spark's readers get them through
+:func:`spark_path`, which escapes the characters Spark would expand as a glob.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrameReader, SparkSession
+from pyspark.sql import SparkSession
 
 from drug_mentions.errors import InputError
 
 FILE = "file"
 FOLDER = "folder"
 # Spark's DataFrameReader expands a path holding one of {}[]*?\ as a Hadoop glob (so
-# "pubmed[1].csv" reads "pubmed1.csv", and a colon elsewhere in the folder breaks the listing)
-# and has no public option against it. The data-source option below (DataSource.GLOB_PATHS_KEY,
-# which Spark's own file-stream source sets) turns globbing off: each path names one file, as
-# written. Escaping the characters with a backslash (Hadoop's glob syntax) also works, but
-# then Spark looks for a "_spark_metadata" folder under the escaped text and logs a WARN with
-# a stack trace for every single-path read. tests/drug_mentions/test_extract.py and the
-# Hypothesis test over file names catch a Spark version that would ignore the option.
-LITERAL_PATHS = {"__globPaths__": "false"}
+# "pubmed[1].csv" reads "pubmed1.csv") and has no public option against it. The internal
+# data-source option "__globPaths__" turns globbing off, but Spark 4.0 then replaces each such
+# path by every path of the read (DataSource.checkAndGlobPathIfNecessary): on gs:// files are
+# read twice. So each of these characters is escaped with a backslash (Hadoop's glob syntax):
+# the glob matches that one file, by its name as written.
+_GLOB_CHARACTERS = re.compile(r"([{}\[\]*?\\])")
 _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISSOCK, "a socket"),
@@ -67,9 +66,11 @@ def qualified(path: str) -> str:
     return "file://" + local_path(path) if is_local(path) else path
 
 
-def reader(spark: SparkSession) -> DataFrameReader:
-    """``spark.read`` for paths taken as written, never as globs (:data:`LITERAL_PATHS`)."""
-    return spark.read.options(**LITERAL_PATHS)
+def spark_path(path: str) -> str:
+    """``path`` as Spark's readers must get it: qualified, with the glob characters
+    ``{}[]*?\\`` escaped by a backslash, so that ``pubmed[1].csv`` names that very file
+    instead of ``pubmed1.csv``."""
+    return _GLOB_CHARACTERS.sub(r"\\\1", qualified(path))
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,16 @@ class FileInfo:
     kind: str = FILE
 
 
+def _shown(name: str) -> str:
+    """A local name as text: bytes that are not UTF-8 (``os.listdir`` keeps them as lone
+    surrogates, which neither Java nor JSON can take) shown as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _local_kind(path: str) -> tuple[str, int]:
     """Kind and size of a local entry, links followed (never opened)."""
+    if _shown(path) != path:
+        return "not readable (its name is not valid UTF-8)", 0
     try:
         found = os.stat(path)
     except FileNotFoundError:
@@ -131,7 +140,7 @@ class HadoopFS:
         if is_local(folder):
             base = local_path(folder)
             names = os.listdir(base)
-            entries = [(name, *_local_kind(os.path.join(base, name))) for name in names]
+            entries = [(_shown(n), *_local_kind(os.path.join(base, n))) for n in names]
             found = [FileInfo(qualified(os.path.join(base, n)), n, s, k) for n, k, s in entries]
         else:
             found = [

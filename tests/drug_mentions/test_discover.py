@@ -191,8 +191,12 @@ def _discover_within(spark, folder, seconds=120):
             lambda f: (f / "pubmed_not.csv.gz").write_bytes(PUBMED.encode()),
             "pubmed_not.csv.gz: cannot be read (java.io.IOException: not a gzip file)",
         ),
+        (
+            lambda f: (f / os.fsdecode(b"pubmed_\xe9t\xe9.csv")).write_text(PUBMED),
+            "pubmed_\\xe9t\\xe9.csv: not readable (its name is not valid UTF-8)",
+        ),
     ],
-    ids=["fifo", "dangling link", "folder", "colon", "utf-16", "not gzip"],
+    ids=["fifo", "dangling link", "folder", "colon", "utf-16", "not gzip", "name not utf-8"],
 )
 def test_an_input_named_entry_that_cannot_be_read_fails_up_front(spark, tmp_path, make, message):
     folder = _write(tmp_path / "in", BASE)

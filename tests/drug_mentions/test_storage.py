@@ -75,13 +75,21 @@ def test_list_entries_tells_every_kind_without_opening_anything(spark, tmp_path)
     ]
 
 
-def test_reader_takes_a_path_as_written_not_as_a_glob(spark, tmp_path):
+def test_spark_path_escapes_glob_characters_only():
+    assert storage.spark_path("/in/pubmed [1]{a,b}*?\\x é%20.csv") == (
+        "file:///in/pubmed \\[1\\]\\{a,b\\}\\*\\?\\\\x é%20.csv"
+    )
+    assert storage.spark_path("gs://b/in/pubmed[1].csv") == "gs://b/in/pubmed\\[1\\].csv"
+
+
+def test_spark_reads_an_escaped_path_as_that_one_file(spark, tmp_path):
     (tmp_path / "pubmed[1].csv").write_text("id\nbracket\n")
     (tmp_path / "pubmed1.csv").write_text("id\nglob match\n")
-    frame = storage.reader(spark).csv(
-        storage.qualified(str(tmp_path / "pubmed[1].csv")), header=True
-    )
-    assert [row.id for row in frame.collect()] == ["bracket"]
+    paths = [storage.spark_path(str(tmp_path / n)) for n in ("pubmed[1].csv", "pubmed1.csv")]
+    frame = spark.read.csv(paths, header=True)
+    assert sorted(row.id for row in frame.collect()) == ["bracket", "glob match"]
+    alone = spark.read.csv(paths[0], header=True)
+    assert [row.id for row in alone.collect()] == ["bracket"]
 
 
 def test_head_decompresses_gzip_as_spark_reads_it(spark, tmp_path):
