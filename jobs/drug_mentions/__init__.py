@@ -6,7 +6,7 @@ PySpark at run time. Importing the package itself does not import PySpark, so li
 
 Modules, in pipeline order: ``contract`` (sources, files, columns, schemas, reject reasons,
 output names: plain Python), ``discover`` (find and check the input files), ``extract`` (read
-them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``merge`` (duplicates,
+them) with ``json_fields`` (JSON values read like CSV fields), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``merge`` (duplicates,
 surrogate ids) with ``components`` (its graph algorithms), ``match`` (the drug-name
 normaliser, tokens -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
 publishing), ``report`` (run_report.json), ``runner`` (one run, step by step). The ad-hoc job:

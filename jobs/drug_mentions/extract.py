@@ -11,11 +11,8 @@ file's name as written (Spark gives it URI-encoded). The files come from
 :func:`drug_mentions.discover.discover`; their paths reach Spark through
 :func:`drug_mentions.storage.spark_path` (no glob expansion).
 
-JSON is parsed into Spark's ``VARIANT`` type, so keys are matched in any case (``ID`` is
-``id``, as CSV headers are) and each value's kind is known: an object or an array where text
-is expected makes the record ``malformed`` (it is never turned into text and matched). A JSON
-number is the decimal text of its value (``1``, ``1.0`` and ``1e0`` are ``"1"``; ``1.50`` is
-``"1.5"``); strings are kept as written, booleans are ``true``/``false``.
+JSON records are read like CSV rows (keys in any case, one value kind per field), by the
+rules of :mod:`drug_mentions.json_fields`.
 """
 
 from __future__ import annotations
@@ -29,7 +26,6 @@ from pyspark.sql import types as T
 from drug_mentions.contract import (
     CORRUPT,
     DRUGS,
-    JSON_KEYS,
     MALFORMED_RECORD,
     PUBMED,
     PUBMED_CSV,
@@ -38,6 +34,7 @@ from drug_mentions.contract import (
 )
 from drug_mentions.discover import Inputs
 from drug_mentions.errors import InputError
+from drug_mentions.json_fields import JSON_OPTIONS, NO_VALUE, TRAILING_COMMA, json_record
 from drug_mentions.storage import FileInfo, spark_path
 
 if TYPE_CHECKING:
@@ -102,44 +99,6 @@ def read_csv(spark: SparkSession, spec: CsvSpec, groups: dict) -> DataFrame:
     return _union(frames)
 
 
-# Optional comments and whitespace, then the end of the text (after a JSON array's "]").
-_COMMENTS = r"(?:\s|//[^\n]*|/\*(?s:.)*?\*/)*"
-# A trailing comma before the array's closing "]" (comments around it allowed): removed.
-_TRAILING_COMMA = rf",{_COMMENTS}\]({_COMMENTS})$"
-# A JSON Lines line without a value: blank, or comments only.
-_NO_VALUE = r"^[\s\uFEFF]*(?:/\*.*?\*/[\s\uFEFF]*)*(?://.*)?$"
-_JSON_OPTIONS = {"allowComments": "true"}
-
-
-def _json_text(value: Column) -> Column:
-    """A scalar JSON value as text; a number as the decimal text of its value."""
-    as_double = F.try_variant_get(value, "$", "double")
-    whole = (as_double == F.floor(as_double)) & (F.abs(as_double) < 1e15)
-    is_whole_double = (F.schema_of_variant(value) == "DOUBLE") & whole
-    as_text = F.try_variant_get(value, "$", "string")
-    return F.when(is_whole_double, as_double.cast("long").cast("string")).otherwise(as_text)
-
-
-def _named(key: str):
-    """A ``map_filter`` predicate: the entry's key is ``key`` in any case."""
-    return lambda name, _: F.lower(name) == key
-
-
-def _json_record(item: Column) -> list[Column]:
-    """The raw fields of a JSON value (keys in any case) and ``malformed``: not an object, a
-    field whose value is an object or an array, or a key given in two cases (``id``, ``ID``)."""
-    entries = F.try_variant_get(item, "$", "map<string,variant>")
-    fields, bad = [], ~F.coalesce(entries.isNotNull(), F.lit(False))
-    for raw, key in JSON_KEYS.items():
-        values = F.map_values(F.map_filter(entries, _named(key)))
-        value = F.get(values, 0)
-        kind = F.schema_of_variant(value)
-        nested = kind.startswith("OBJECT") | kind.startswith("ARRAY")
-        bad = bad | F.coalesce(nested | (F.size(values) > 1), F.lit(False))
-        fields.append(_json_text(value).alias(raw))
-    return [*fields, bad.alias("malformed")]
-
-
 def read_json_array(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     """Read whole-file JSON arrays (comments, and one trailing comma before ``]``, tolerated).
 
@@ -152,12 +111,12 @@ def read_json_array(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
         return None
     text = spark.read.text(_paths(files), wholetext=True)
     no_bom = F.regexp_replace("value", "^\ufeff", "")
-    fixed = F.regexp_replace(no_bom, _TRAILING_COMMA, "]$1")
+    fixed = F.regexp_replace(no_bom, TRAILING_COMMA, "]$1")
     # Each element twice: as a VARIANT (kinds, keys in any case) and as its text (a string
     # element without its quotes, anything else as written).
     items = F.arrays_zip(
-        F.from_json(fixed, "array<variant>", _JSON_OPTIONS).alias("value"),
-        F.from_json(fixed, "array<string>", _JSON_OPTIONS).alias("text"),
+        F.from_json(fixed, "array<variant>", JSON_OPTIONS).alias("value"),
+        F.from_json(fixed, "array<string>", JSON_OPTIONS).alias("text"),
     )
     parsed = text.select(_file_name().alias("file"), items.alias("items"))
     exploded = parsed.select("file", "items", F.explode_outer("items").alias("item"))
@@ -165,7 +124,7 @@ def read_json_array(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     records = exploded.where(F.col("items").isNull() | (F.size("items") > 0))
     unreadable = F.col("item").isNull()
     value = F.col("item.value")
-    *fields, malformed = _json_record(value)
+    *fields, malformed = json_record(value)
     is_string = F.schema_of_variant(value) == "STRING"
     as_written = F.when(is_string, F.to_json(value)).otherwise(F.col("item.text"))
     return records.select(
@@ -189,10 +148,10 @@ def read_json_lines(spark: SparkSession, files: list[FileInfo]) -> DataFrame:
     parsed = lines.select(
         _file_name().alias("file"),
         line.alias("line"),
-        F.from_json(line, "variant", _JSON_OPTIONS).alias("item"),
+        F.from_json(line, "variant", JSON_OPTIONS).alias("item"),
     )
-    blank = F.col("item").isNull() & F.col("line").rlike(_NO_VALUE)
-    *fields, malformed = _json_record(F.col("item"))
+    blank = F.col("item").isNull() & F.col("line").rlike(NO_VALUE)
+    *fields, malformed = json_record(F.col("item"))
     return parsed.select(
         F.lit(PUBMED).alias("source"),
         "file",
