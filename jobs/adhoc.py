@@ -24,8 +24,7 @@ import json
 import os
 import sys
 
-from drug_mentions import __version__, adhoc, config, console
-from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
+from drug_mentions import __version__, adhoc, config, launcher
 from pyspark.sql import SparkSession
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
@@ -39,7 +38,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spark-submit jobs/adhoc.py",
         description=(
@@ -69,30 +68,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--out", help="also write the JSON result to this file (local or gs://)")
     parser.add_argument("--version", action="version", version=f"drug_mentions {__version__}")
-    return parser.parse_args(argv)
+    return parser
+
+
+def job(spark: SparkSession, args: argparse.Namespace) -> None:
+    mentions = None if args.mentions == USE_CONF_MENTIONS else args.mentions
+    settings = config.load_settings(
+        spark, args.conf, DEFAULT_CONF, graph=args.graph, mentions=mentions
+    )
+    query = adhoc.Query(args.related_drug, args.top)
+    result = adhoc.run(
+        spark, settings, query, from_mentions=args.mentions is not None, out=args.out
+    )
+    print(json.dumps(result, ensure_ascii=False) if args.json else adhoc.as_table(result))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    spark = SparkSession.builder.appName("drug-mentions-adhoc").getOrCreate()
-    console.quiet_spark(spark)
-    stderr = console.stderr_for(spark)  # the real stderr, also under spark-submit
-    console.setup_logging(stderr)
-    mentions = None if args.mentions == USE_CONF_MENTIONS else args.mentions
-    try:
-        settings = config.load_settings(
-            spark, args.conf, DEFAULT_CONF, graph=args.graph, mentions=mentions
-        )
-        graph = adhoc.read(spark, settings, from_mentions=args.mentions is not None)
-        result = adhoc.answer(spark, graph, adhoc.Query(args.related_drug, args.top))
-    except InputError as exc:
-        print(f"error: {exc}", file=stderr, flush=True)
-        return EXIT_INPUT_ERROR
-    text = json.dumps(result, ensure_ascii=False)
-    if args.out:
-        adhoc.write_result(spark, args.out, text + "\n")
-    print(text if args.json else adhoc.as_table(result))
-    return 0
+    return launcher.launch("drug-mentions-adhoc", parser(), argv, job)
 
 
 if __name__ == "__main__":

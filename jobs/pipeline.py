@@ -7,7 +7,7 @@ Run locally (from the repository root, after `make setup`)::
 On Dataproc Serverless (the DAG does this), with the package zip in ``python_file_uris``::
 
     pipeline.py --input gs://BUCKET/input --output gs://BUCKET/runs/RUN_ID \
-        --conf gs://BUCKET/code/VERSION/conf/gcp.toml
+        --state gs://BUCKET/state --conf gs://BUCKET/code/VERSION/conf/gcp.toml
 
 Exit codes: 0 success, 2 bad input or configuration (one line on stderr, nothing written),
 1 unexpected failure (the previous output is left intact).
@@ -19,15 +19,22 @@ import argparse
 import os
 import sys
 
-from drug_mentions import __version__, config, console, contract, incremental
-from drug_mentions.errors import EXIT_INPUT_ERROR, InputError
-from drug_mentions.runner import new_run_id, run
+from drug_mentions import __version__, config, contract, incremental, launcher, runner
+from drug_mentions.errors import InputError
 from pyspark.sql import SparkSession
 
 DEFAULT_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf", "local.toml")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def run_id(text: str) -> str:
+    """An argparse type: a run id of the safe pattern (config.RUN_ID_PATTERN)."""
+    try:
+        return config.check_run_id(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spark-submit jobs/pipeline.py",
         description=(
@@ -50,7 +57,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--conf",
         help="settings file (TOML, local or gs://); default conf/local.toml when present",
     )
-    parser.add_argument("--run-id", help="run id recorded in the report (default: UTC timestamp)")
+    parser.add_argument(
+        "--run-id",
+        type=run_id,
+        help=f"run id recorded in the report (default: UTC timestamp); {config.RUN_ID_RULE}",
+    )
     parser.add_argument(
         "--json-format",
         choices=config.JSON_FORMATS,
@@ -81,38 +92,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="with --state: ignore the existing state and write a new one from every file",
     )
     parser.add_argument("--version", action="version", version=f"drug_mentions {__version__}")
-    return parser.parse_args(argv)
+    return parser
+
+
+def job(spark: SparkSession, args: argparse.Namespace) -> None:
+    settings = config.load_settings(
+        spark,
+        args.conf,
+        DEFAULT_CONF,
+        input=args.input,
+        output=args.output,
+        json_format=args.json_format,
+        write_output_json=args.write_output_json,
+        report_html=args.report_html,
+        state=args.state,
+    )
+    if args.rebuild and not settings.state:
+        raise InputError("--rebuild needs a state (--state, or state in the settings file)")
+    if settings.state:
+        incremental.run(spark, settings, args.run_id or runner.new_run_id(), rebuild=args.rebuild)
+    else:
+        runner.run(spark, settings, run_id=args.run_id)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    spark = SparkSession.builder.appName("drug-mentions-pipeline").getOrCreate()
-    console.quiet_spark(spark)
-    config.tune_code_generation(spark)
-    stderr = console.stderr_for(spark)
-    console.setup_logging(stderr)
-    try:
-        settings = config.load_settings(
-            spark,
-            args.conf,
-            DEFAULT_CONF,
-            input=args.input,
-            output=args.output,
-            json_format=args.json_format,
-            write_output_json=args.write_output_json,
-            state=args.state,
-            report_html=args.report_html,
-        )
-        if args.rebuild and not settings.state:
-            raise InputError("--rebuild needs a state (--state, or state in the settings file)")
-        if settings.state:
-            incremental.run(spark, settings, args.run_id or new_run_id(), rebuild=args.rebuild)
-        else:
-            run(spark, settings, run_id=args.run_id)
-    except InputError as exc:
-        print(f"error: {exc}", file=stderr, flush=True)
-        return EXIT_INPUT_ERROR
-    return 0
+    return launcher.launch("drug-mentions-pipeline", parser(), argv, job)
 
 
 if __name__ == "__main__":

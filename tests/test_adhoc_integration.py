@@ -205,3 +205,37 @@ def test_empty_graph_has_no_journal(capsys, tmp_path):
         [],
     )
     assert run(capsys, "--graph", str(path), "--json", "--top", "3") == (0, '{"top": []}\n', [])
+
+
+def test_mentions_must_be_a_run_s_mentions_folder_with_rows(capsys, sample_run, tmp_path):
+    rejects = sample_run / "rejects"
+    code, out, errors = run(capsys, "--mentions", str(rejects), "--json")
+    assert (code, out, len(errors)) == (2, "", 1)
+    assert errors[0].startswith(f"error: {rejects}: not a mentions/ folder (no Parquet to read: ")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, errors = run(capsys, "--mentions", str(empty))
+    assert (code, out) == (2, "")
+    assert errors[0].startswith(f"error: {empty}: not a mentions/ folder (no Parquet to read: ")
+
+
+def test_out_must_be_a_file_path_checked_before_reading(capsys, sample_run, tmp_path):
+    graph = str(sample_run / "output.json")
+    assert run(capsys, "--graph", graph, "--out", str(tmp_path)) == (
+        2,
+        "",
+        [f"error: --out {tmp_path}: is a folder; give a file path (e.g. top_journals.json)"],
+    )
+    assert run(capsys, "--graph", graph, "--out", graph) == (
+        2,
+        "",
+        [f"error: --out {graph}: is the graph this job reads; give another file path"],
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_option_error_is_the_last_line_on_stderr(capsys):
+    code = adhoc_job.main(["--top", "0"])
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err.splitlines()[-1] == "error: argument --top: must be at least 1, got 0"

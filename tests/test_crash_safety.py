@@ -2,7 +2,8 @@
 
 The real ``spark-submit`` process group is killed as soon as the run has started writing into
 its staging folder ``.<name>.staging-<run_id>`` beside the output; the previous output must be
-byte-identical, and the next run must succeed and clean the leftovers up.
+byte-identical, and the next run must succeed (taking over the killed run's stale lock) and
+clean the leftovers up.
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ def test_killed_run_keeps_the_previous_output_and_the_next_run_recovers(
     assert process.returncode == -signal.SIGKILL
     assert staging.is_dir()  # the crash left its half-written staging folder behind
     assert _tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".output.staging-killed", "output"]
+    # ... and its lock: held by a process of this host that no longer runs (stale)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".output.lock",
+        ".output.staging-killed",
+        "output",
+    ]
+    assert json.loads((tmp_path / ".output.lock").read_text())["run_id"] == "killed"
 
     assert pipeline.main(["--input", str(DATA), "--output", str(out), "--run-id", "after"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left

@@ -1,4 +1,5 @@
-"""A user's bad input: the one-line ``error:`` message is the last line printed on stderr.
+"""The one-line ``error:`` message is the last line printed on stderr: bad input, an option
+error (after the usage), an unexpected failure (after its traceback, on stderr, not stdout).
 
 Both entry points run through plain ``spark-submit`` (no ``--properties-file``, no
 ``spark.log.level``), as a new user types them: Spark then logs at INFO, and without
@@ -7,6 +8,7 @@ Both entry points run through plain ``spark-submit`` (no ``--properties-file``, 
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 
@@ -54,3 +56,33 @@ def test_adhoc_unknown_drug_error_is_the_last_line(tmp_path):
     assert result.returncode == 2, result.stderr[-3000:]
     assert last_line(result.stderr) == "error: unknown drug 'aspirin': ASPIRIN is not in the graph"
     assert result.stdout == ""
+
+
+@pytest.mark.spark_submit
+def test_pipeline_unexpected_failure_traceback_on_stderr_and_last_line(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "drugs.csv").write_text("atccode,drug\nA1,ETHANOL\n")
+    (folder / "clinical_trials.csv").write_text("id,scientific_title,date,journal\n")
+    rows = "".join(f"{n},Ethanol study {n},01/01/2020,J\n" for n in range(200_000))
+    whole = gzip.compress(("id,title,date,journal\n" + rows).encode())
+    (folder / "pubmed.csv.gz").write_bytes(whole[: len(whole) // 2])  # truncated mid-stream
+    result = plain_spark_submit(
+        "pipeline.py", "--input", str(folder), "--output", str(tmp_path / "output")
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert result.stdout == ""
+    assert "Traceback (most recent call last):" in result.stderr
+    last = last_line(result.stderr)
+    assert last.startswith("error: unexpected failure: "), result.stderr[-3000:]
+    assert "pubmed.csv.gz" in last
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no output, lock released
+
+
+@pytest.mark.spark_submit
+def test_adhoc_option_error_is_the_last_line_on_stderr(tmp_path):
+    result = plain_spark_submit("adhoc.py", "--top", "0")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stdout == ""
+    assert last_line(result.stderr) == "error: argument --top: must be at least 1, got 0"
+    assert "usage: spark-submit jobs/adhoc.py" in result.stderr

@@ -230,9 +230,7 @@ def test_refuses_to_replace_a_folder_that_is_not_an_output(spark, tmp_path, caps
 
 
 def test_help_explains_the_options(capsys):
-    with pytest.raises(SystemExit) as done:
-        pipeline.parse_args(["--help"])
-    assert done.value.code == 0
+    assert pipeline.main(["--help"]) == 0
     text = capsys.readouterr().out
     flags = ("--input", "--output", "--conf", "--run-id", "--json-format", "--no-output-json")
     for flag in (*flags, "--no-report-html"):

@@ -6,14 +6,20 @@ PySpark at run time. Importing the package itself does not import PySpark, so li
 
 Modules, in pipeline order: ``contract`` (sources, files, columns, schemas, reject reasons,
 output names: plain Python), ``discover`` (find and check the input files), ``extract`` (read
-them), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``drugs`` (the drug list:
-read, clean, reject, keys), ``merge`` (duplicates, surrogate ids) with ``components`` (its
-graph algorithms), ``match`` (words, titles -> drugs), ``graph`` (output.json), ``load``
-(writing and atomic publishing), ``report`` (run_report.json), ``page`` and ``page_html``
-(report.html: its bounded data, its text), ``runner`` (one run, step by step). The ad-hoc job: ``adhoc`` (read the graph, answer, format) and ``queries`` (the
-queries). Support: ``frames`` (checkpoints, two steps at once), ``config`` (settings),
-``storage`` (local and gs:// files), ``console`` (logs and errors on stderr), ``errors`` (the
-input error and its exit code).
+them) with ``json_fields`` (JSON values read like CSV fields) after ``peek`` (headers, JSON
+kinds, encodings), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``drugs`` (the
+drug list: read, clean, reject, keys), ``merge`` (duplicates, surrogate ids) with
+``components`` (its graph algorithms) and ``groups`` (a publication as a summary, its keys),
+``match`` (words, titles -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
+publishing), ``report`` (run_report.json), ``page`` and ``page_html`` (report.html: its
+bounded data, its text), ``runner`` (one run, step by step). Incremental runs: ``state`` (what
+the runs keep), ``absorb`` (new records merged into it), ``changes`` (new files, old groups,
+edges), ``incremental`` (the run). The ad-hoc job: ``adhoc`` (read the graph, answer, format)
+and ``queries`` (the queries). Support: ``launcher`` (what both entry points share: session,
+logs, error line, exit code), ``frames`` (checkpoints, two steps at once, step names),
+``config`` (settings), ``storage`` (local and gs:// files), ``lock`` (one run at a time on an
+output or a state), ``console`` (logs and errors on stderr), ``errors`` (the input error and
+its exit code).
 """
 
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ the queries of :mod:`drug_mentions.queries` and collects its small result; the e
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -24,13 +25,14 @@ from drug_mentions.config import Settings
 from drug_mentions.contract import (
     CORRUPT,
     GRAPH_SCHEMA,
+    MENTION_TYPES,
     MENTIONS_DIR,
     MENTIONS_SCHEMA,
     OUTPUT_JSON,
     PUBLICATION_SOURCES,
 )
 from drug_mentions.errors import InputError
-from drug_mentions.storage import HadoopFS, is_local, local_path, qualified
+from drug_mentions.storage import HadoopFS, is_local, local_path, spark_path
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ def read_graph(spark: SparkSession, path: str) -> Graph:
         raise InputError(f"{path}: graph file not found")
     if fs.is_dir(path):
         raise InputError(f"{path}: is a folder, expected the pipeline's output.json")
-    graph = spark.read.json(qualified(path), schema=_GRAPH_READ_SCHEMA, multiLine=True).cache()
+    graph = spark.read.json(spark_path(path), schema=_GRAPH_READ_SCHEMA, multiLine=True).cache()
     is_malformed = F.col("drugs").isNull() | F.col(CORRUPT).isNotNull()
     if graph.isEmpty() or not graph.filter(is_malformed).isEmpty():
         raise InputError(
@@ -107,12 +109,38 @@ def read_graph(spark: SparkSession, path: str) -> Graph:
     return Graph(edges=edges_from_graph(graph), drugs=drugs_from_graph(graph), origin=OUTPUT_JSON)
 
 
+def _check_mentions(spark: SparkSession, path: str) -> None:
+    """``path`` must be a folder of Parquet files with the columns of ``mentions/`` and at
+    least one row; else an :class:`InputError` saying what it holds."""
+    fs = HadoopFS(spark, path)
+    if not fs.exists(path):
+        raise InputError(f"{path}: mentions folder not found")
+    if not fs.is_dir(path):
+        raise InputError(f"{path}: is a file, expected a run's {MENTIONS_DIR}/ folder")
+    try:
+        found = spark.read.parquet(spark_path(path))  # reads the footer of a file: no data
+    except Exception as exc:  # not Parquet, or no file at all
+        reason = str(getattr(exc, "java_exception", exc)).splitlines()[0][:200]
+        raise InputError(
+            f"{path}: not a {MENTIONS_DIR}/ folder (no Parquet to read: {reason})"
+        ) from exc
+    wanted = {f"{name} {kind.lower()}" for name, kind in MENTION_TYPES.items()}
+    has = {f"{field.name} {field.dataType.simpleString()}" for field in found.schema.fields}
+    if wanted - has:
+        raise InputError(
+            f"{path}: not a {MENTIONS_DIR}/ folder: missing or mistyped "
+            f"{', '.join(sorted(wanted - has))} (found {', '.join(sorted(has))})"
+        )
+    if found.isEmpty():
+        raise InputError(
+            f"{path}: no mention rows (use the run's {OUTPUT_JSON} for a graph without edges)"
+        )
+
+
 def read_mentions(spark: SparkSession, path: str) -> Graph:
     """Edges from the Parquet ``mentions/`` folder. Only drugs with an edge are known here."""
-    fs = HadoopFS(spark, path)
-    if not fs.is_dir(path):
-        raise InputError(f"{path}: mentions folder not found")
-    edges = edges_from_mentions(spark.read.schema(MENTIONS_SCHEMA).parquet(qualified(path)))
+    _check_mentions(spark, path)
+    edges = edges_from_mentions(spark.read.schema(MENTIONS_SCHEMA).parquet(spark_path(path)))
     return Graph(edges=edges, drugs=edges.select("drug"), origin=MENTIONS_DIR)
 
 
@@ -169,6 +197,27 @@ def as_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def check_out(spark: SparkSession, out: str, reads: str) -> None:
+    """``--out`` must name a file that can be written, not a folder nor what the job reads."""
+    fs = HadoopFS(spark, out)
+    if out.endswith("/") or fs.is_dir(out):
+        raise InputError(f"--out {out}: is a folder; give a file path (e.g. top_journals.json)")
+    if _resolved(out) == _resolved(reads):
+        raise InputError(f"--out {out}: is the graph this job reads; give another file path")
+    if is_local(out):
+        existing = os.path.dirname(local_path(out))
+        while not os.path.lexists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+            raise InputError(
+                f"--out {out}: cannot be written ({existing} is not a writable folder)"
+            )
+
+
+def _resolved(path: str) -> str:
+    return os.path.realpath(local_path(path)) if is_local(path) else path.rstrip("/")
+
+
 def write_result(spark: SparkSession, path: str, text: str) -> None:
     """The JSON result into a file, local (folders created) or gs://."""
     if is_local(path):
@@ -179,3 +228,15 @@ def write_result(spark: SparkSession, path: str, text: str) -> None:
     else:
         HadoopFS(spark, path).write_text(path, text)
     log.info("Result written to %s", path)
+
+
+def run(
+    spark: SparkSession, settings: Settings, query: Query, from_mentions: bool, out: str | None
+) -> dict[str, Any]:
+    """The whole ad-hoc job: ``--out`` checked first, then read, answer, write ``out``."""
+    if out:
+        check_out(spark, out, settings.mentions if from_mentions else settings.graph)
+    result = answer(spark, read(spark, settings, from_mentions), query)
+    if out:
+        write_result(spark, out, json.dumps(result, ensure_ascii=False) + "\n")
+    return result

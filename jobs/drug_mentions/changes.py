@@ -17,15 +17,15 @@ from drug_mentions import absorb, contract, discover, drugs, groups, match
 from drug_mentions.config import Settings
 from drug_mentions.errors import InputError
 from drug_mentions.state import AbsorbedFile, Manifest, State
-from drug_mentions.storage import FileInfo
 
 log = logging.getLogger(__name__)
 GROUP = ["gseg", "g1", "g2"]
 
 
-def new_files(state: State, inputs: discover.Inputs, absorbed: list[AbsorbedFile]) -> set[str]:
-    """Names of the publication files the state has not absorbed. An absorbed file that is
-    gone, or whose content changed, is an :class:`InputError` naming ``--rebuild``."""
+def check_absorbed(state: State, inputs: discover.Inputs, absorbed: list[AbsorbedFile]) -> None:
+    """Every publication file the state absorbed is still in the input folder, unchanged
+    (size and modification time as listed; when they differ, its CRC32C): else an
+    :class:`InputError` naming the file and ``--rebuild``."""
     listed = {info.name: info for info in inputs.all_files()}
     for old in absorbed:
         info = listed.get(old.name)
@@ -41,27 +41,6 @@ def new_files(state: State, inputs: discover.Inputs, absorbed: list[AbsorbedFile
                 f"({old.size} bytes, CRC32C {old.crc32c}); run with --rebuild to read every "
                 "file again"
             )
-    known = {old.name for old in absorbed}
-    return {name for name, source in inputs.source_of().items() if source != contract.DRUGS} - known
-
-
-def only(inputs: discover.Inputs, names: set[str]) -> discover.Inputs:
-    """The drug files and the publication files named ``names``."""
-
-    def keep(files: list[FileInfo]) -> list[FileInfo]:
-        return [info for info in files if info.name in names]
-
-    def keep_groups(found: dict) -> dict:
-        kept = {header: keep(files) for header, files in found.items()}
-        return {header: files for header, files in kept.items() if files}
-
-    return discover.Inputs(
-        drugs=inputs.drugs,
-        pubmed_csv=keep_groups(inputs.pubmed_csv),
-        trials=keep_groups(inputs.trials),
-        pubmed_json_array=keep(inputs.pubmed_json_array),
-        pubmed_json_lines=keep(inputs.pubmed_json_lines),
-    )
 
 
 def old_groups(state: State, manifest: Manifest | None) -> absorb.OldGroups | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -10,6 +11,10 @@ from typing import Any
 from drug_mentions.errors import InputError
 
 JSON_FORMATS = ("auto", "lines", "array")
+# A run id names folders and objects (staging folder, gs:// run folder, lock): letters,
+# digits, ".", "_", "-", starting with a letter or a digit (so never "..", never a path).
+RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+RUN_ID_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or a digit"
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,19 @@ def parse_toml(text: str, source: str) -> Settings:
     return settings
 
 
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it matches :data:`RUN_ID_PATTERN`, else an :class:`InputError`."""
+    if not re.fullmatch(RUN_ID_PATTERN, run_id):
+        raise InputError(f"run id {run_id!r}: must be {RUN_ID_RULE}")
+    return run_id
+
+
 def validate(settings: Settings, source: str) -> None:
     """Reject values no run could use, with a one-line message."""
+    for name in ("input", "output", "graph", "mentions"):
+        value = getattr(settings, name)
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{source}: {name} must be a non-empty path")
     if settings.json_format not in JSON_FORMATS:
         raise InputError(f"{source}: json_format must be one of {', '.join(JSON_FORMATS)}")
     if not isinstance(settings.max_merge_rounds, int) or settings.max_merge_rounds < 1:
@@ -73,6 +89,12 @@ CODEGEN_HUGE_METHOD_LIMIT = 8000
 def tune_code_generation(spark: Any) -> None:
     """Set the SQL options the job's performance depends on, whatever the Spark defaults."""
     spark.conf.set("spark.sql.codegen.hugeMethodLimit", str(CODEGEN_HUGE_METHOD_LIMIT))
+
+
+def tune_json_parsing(spark: Any) -> None:
+    """JSON objects with a repeated key keep its last value (as Jackson and most readers do)
+    instead of failing the whole JSON array they are in (Spark's VARIANT parsing default)."""
+    spark.conf.set("spark.sql.variant.allowDuplicateKeys", "true")
 
 
 def load_settings(

@@ -18,7 +18,7 @@ import io
 import logging
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from pyspark.sql import SparkSession
 
@@ -29,8 +29,8 @@ SPARK_LOG_LEVEL = "WARN"
 class _JvmStderr(io.TextIOBase):
     """A text stream that writes to the driver JVM's ``System.err``."""
 
-    def __init__(self, spark: SparkSession) -> None:
-        self._err = spark.sparkContext._jvm.java.lang.System.err
+    def __init__(self, jvm: Any) -> None:
+        self._err = jvm.java.lang.System.err
 
     def writable(self) -> bool:
         return True
@@ -46,13 +46,34 @@ class _JvmStderr(io.TextIOBase):
 def stderr_for(spark: SparkSession) -> TextIO:
     """The stream that reaches the real stderr for this driver."""
     if "PYSPARK_GATEWAY_PORT" in os.environ:
-        return _JvmStderr(spark)
+        return _JvmStderr(spark.sparkContext._jvm)
     return sys.stderr
 
 
+def stderr_without_session() -> TextIO:
+    """The real stderr before any Spark session exists (an argument error): under
+    spark-submit, through a connection to the JVM that launched the driver."""
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        from pyspark.java_gateway import launch_gateway  # connects to spark-submit's JVM
+
+        return _JvmStderr(launch_gateway().jvm)
+    return sys.stderr
+
+
+# Reading one path, Spark looks for a streaming sink's "_spark_metadata" folder under it; when
+# the path is an escaped file name (storage.spark_path: "pubmed\[1\].csv"), that text is not
+# a path, and Spark logs a WARN with a stack trace before reading the file all the same.
+_NOISY_LOGGERS = ("org.apache.spark.sql.execution.streaming.FileStreamSink",)
+
+
 def quiet_spark(spark: SparkSession) -> None:
-    """Spark's own logs at WARN and above from now on (the job's logs are not Spark's)."""
+    """Spark's own logs at WARN and above from now on (the job's logs are not Spark's), and
+    at ERROR for the loggers whose warnings are false alarms for this job."""
     spark.sparkContext.setLogLevel(SPARK_LOG_LEVEL)
+    jvm = spark.sparkContext._jvm
+    error = jvm.org.apache.logging.log4j.Level.ERROR
+    for name in _NOISY_LOGGERS:
+        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, error)
 
 
 def setup_logging(stream: TextIO) -> None:

@@ -32,6 +32,7 @@ In the data bucket, runs live under ``runs/<run_id>/``; run ids sort by time
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 
 # --- Sources --------------------------------------------------------------------------------
@@ -74,6 +75,29 @@ TRIALS_CSV = CsvSpec(
 PUBMED_JSON_PATTERNS = ("pubmed*.json", "pubmed*.jsonl", "pubmed*.ndjson")
 # Always JSON Lines, whatever --json-format says (a *.json file is an array or JSON Lines).
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+INPUT_PATTERNS = (
+    *DRUGS_CSV.patterns,
+    *PUBMED_CSV.patterns,
+    *PUBMED_JSON_PATTERNS,
+    *TRIALS_CSV.patterns,
+)
+# File names match the patterns in any case (PubMed.CSV is pubmed*.csv), and each pattern
+# also matches its gzip-compressed form (pubmed_2020.csv.gz); Spark decompresses it, in one
+# task per file (gzip cannot be split).
+COMPRESSED_SUFFIX = ".gz"
+
+
+def plain_name(name: str) -> str:
+    """An input file name as the patterns see it: lower-case, without the ``.gz`` suffix."""
+    return name.lower().removesuffix(COMPRESSED_SUFFIX)
+
+
+def matches(name: str, patterns: tuple[str, ...]) -> bool:
+    """Whether the file ``name`` matches one of the (lower-case) ``patterns``: any case, and
+    gzip-compressed or not."""
+    return any(fnmatch.fnmatchcase(plain_name(name), pattern) for pattern in patterns)
+
+
 # Raw column -> key of a PubMed JSON object.
 JSON_KEYS = {raw: key for key, raw in PUBLICATION_FIELDS.items()}
 # The column Spark's PERMISSIVE readers fill with a record they cannot parse (not an output).

@@ -29,6 +29,7 @@ from drug_mentions import (
     absorb,
     changes,
     clean,
+    config,
     contract,
     discover,
     load,
@@ -172,17 +173,21 @@ def run(
         settings.state,
         " (rebuild)" if rebuild else "",
     )
-    with state.lock(run_id):
+    run_id = config.check_run_id(run_id)
+    with runner.output_of(spark, settings, run_id) as publisher, state.lock(run_id):
         manifest = None if rebuild else state.current()
-        inputs = discover.discover(spark, settings.input, settings.json_format)
         absorbed_files = state.files(manifest)
-        fresh = changes.new_files(state, inputs, absorbed_files)
+        inputs = discover.discover(
+            spark,
+            settings.input,
+            settings.json_format,
+            {f.name: f.source for f in absorbed_files},
+        )
+        changes.check_absorbed(state, inputs, absorbed_files)
+        fresh = set(inputs.new_files())
         segment = state.next_segment(state.latest_version())
         log.info("state: %d file(s) absorbed, %d new", len(absorbed_files), len(fresh))
-        with (
-            runner.read_and_clean(spark, changes.only(inputs, fresh)) as cleaned,
-            load.Publisher(spark, settings.output, run_id).publishing() as publisher,
-        ):
+        with runner.read_and_clean(spark, inputs) as cleaned, publisher.publishing():
             made = write_segment(state, settings, cleaned, manifest, segment, fresh)
             edges, drugs_in_json = write_graph(spark, state, settings, publisher, cleaned, made)
             with step(spark, "report.html"):
@@ -195,6 +200,7 @@ def run(
                 sources=contract.SOURCES,
                 files=inputs.all_files(),
                 source_of=inputs.source_of(),
+                ignored=inputs.ignored,
                 rows=counts,
                 merged=merged,
                 edges=edges,

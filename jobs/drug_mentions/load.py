@@ -10,12 +10,17 @@
   written last. The marker is deleted first when a run folder is reused, so readers (the
   GCS CLI, the DAG, BigQuery users) only trust a run folder that has ``_SUCCESS``.
 
-Only the pipeline's own entries are ever replaced or deleted: a local ``--output`` that
-exists but is not a pipeline output folder is refused.
+Only the pipeline's own entries are ever replaced or deleted: :meth:`Publisher.check` refuses,
+before any work, a local ``--output`` that exists but is not a pipeline output folder, a
+file, an output equal to the input, inside it or holding it, or one that cannot be written. A
+local ``--output`` that is a symbolic link is followed (the run is published where it
+points; the link stays). One run at a time per output: the runner holds the lock file
+:attr:`Publisher.lock_path` (``.<name>.lock`` beside the output, :mod:`drug_mentions.lock`).
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import logging
@@ -55,31 +60,63 @@ class Publisher:
         self.run_id = run_id
         self.local = is_local(output)
         if self.local:
-            target = local_path(output)
+            target = os.path.realpath(local_path(output))  # a link: where it points
             parent, name = os.path.split(target)
             self._target = target
             self._previous = os.path.join(parent, f".{name}.previous-{run_id}")
             self.staging = os.path.join(parent, f".{name}.staging-{run_id}")
             self._parent, self._name = parent, name
+            self.lock_path = os.path.join(parent, f".{name}.lock")
         else:
             self.staging = output.rstrip("/")
-        self.fs = HadoopFS(spark, self.staging)
+            parent, _, name = self.staging.rpartition("/")
+            self.lock_path = join(parent, f".{name}.lock")
+        self._spark = spark
+
+    @functools.cached_property
+    def fs(self) -> HadoopFS:
+        """The file system of the output (opened on first use: :meth:`check` needs none)."""
+        return HadoopFS(self._spark, self.staging)
 
     def path(self, entry: str) -> str:
         """Where to write one output entry during the run."""
         return join(self.staging, entry)
 
+    def check(self, input_dir: str) -> None:
+        """Refuse, before any work, an output this run must not write (:class:`InputError`)."""
+        if not self.local:
+            if self.staging.count("/") < 3:  # gs://bucket: a run needs its own prefix
+                raise InputError(f"{self.output}: name a folder inside the bucket")
+            if not is_local(input_dir):
+                _check_apart(self.staging + "/", input_dir.rstrip("/") + "/", self.output)
+            self.fs  # noqa: B018 (a scheme no file system serves is an InputError naming it)
+            return
+        if not is_local(input_dir):
+            return
+        _check_apart(
+            self._target + os.sep, os.path.realpath(local_path(input_dir)) + os.sep, self.output
+        )
+        if os.path.isdir(self._target):
+            unknown = sorted(set(os.listdir(self._target)) - OUR_ENTRIES)
+            if unknown:
+                raise InputError(
+                    f"{self.output}: exists and is not a pipeline output folder "
+                    f"(unexpected: {', '.join(unknown)}); refusing to replace it"
+                )
+        elif os.path.lexists(self._target):
+            raise InputError(f"{self.output}: is a file, not an output folder")
+        existing = self._parent
+        while not os.path.lexists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+            raise InputError(
+                f"{self.output}: cannot be written ({existing} is not a writable folder)"
+            )
+
     def begin(self) -> None:
-        """Prepare an empty place to write; check we may replace what is there."""
+        """Prepare an empty place to write (the output was checked by :meth:`check`)."""
         if self.local:
             self._recover_interrupted_swap()
-            if os.path.exists(self._target):
-                unknown = set(os.listdir(self._target)) - OUR_ENTRIES
-                if not os.path.isdir(self._target) or unknown:
-                    raise InputError(
-                        f"{self.output}: exists and is not a pipeline output folder "
-                        f"(unexpected: {', '.join(sorted(unknown)) or 'a file'}); refusing to replace it"
-                    )
             shutil.rmtree(self.staging, ignore_errors=True)
             os.makedirs(self.staging)
         else:
@@ -166,3 +203,17 @@ def write_parquet_edges(mentions: DataFrame, path: str) -> None:
 def write_rejects(rejects: DataFrame, path: str) -> None:
     """``rejects/``: JSON Lines, one object per unused input record, with its reason."""
     rejects.write.mode("overwrite").json(path)
+
+
+def _check_apart(output: str, input_dir: str, shown: str) -> None:
+    """``output`` and ``input_dir`` (both ending with a separator) must not overlap."""
+    folder = input_dir[:-1]
+    if output == input_dir:
+        problem = f"is the input folder {folder}"
+    elif output.startswith(input_dir):
+        problem = f"is inside the input folder {folder}"
+    elif input_dir.startswith(output):
+        problem = f"holds the input folder {folder} (publishing would replace it)"
+    else:
+        return
+    raise InputError(f"{shown}: {problem}; write the output elsewhere")

@@ -35,7 +35,7 @@ from pyspark.sql import functions as F
 
 from drug_mentions import contract, page_html
 from drug_mentions.config import Settings
-from drug_mentions.storage import join, qualified
+from drug_mentions.storage import join, spark_path
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def gather(
     if not settings.report_html:
         return None
     started = time.time()
-    written = qualified(publisher.path(contract.MENTIONS_DIR))
+    written = spark_path(publisher.path(contract.MENTIONS_DIR))
     mentions = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(written)
     data = collect(mentions, drugs_mentioned, Limits())
     log.info("%s: page data gathered in %.1f s", contract.REPORT_HTML, time.time() - started)

@@ -117,8 +117,9 @@ def edge_counts(observation: Observation) -> EdgeCounts:
 @dataclass(frozen=True)
 class RunFacts:
     """Everything the report counts about a run: input files (and the source of each), rows
-    per file and reason, merged records and edges per source, and the number of drugs in
-    ``output.json`` (None when it was not written)."""
+    per file and reason, merged records and edges per source, the number of drugs in
+    ``output.json`` (None when it was not written), and the entries of the input folder that
+    were not read (name -> reason)."""
 
     sources: tuple[str, ...]
     files: list[FileInfo]
@@ -127,6 +128,7 @@ class RunFacts:
     merged: dict[str, int]
     edges: EdgeCounts
     output_json_drugs: int | None
+    ignored: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,9 @@ class RunInfo:
 def build(
     facts: RunFacts, run: RunInfo, incremental: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The report: the run (:class:`RunInfo`) and its counts (``files``, ``sources``,
-    ``rejects_total``, ``edges``, ``drugs_mentioned``, ``output_json``), and with a state what
-    the run reused of it (``incremental``)."""
+    """The report: the run (:class:`RunInfo`) and its counts (``files``, ``ignored``,
+    ``sources``, ``rejects_total``, ``edges``, ``drugs_mentioned``, ``output_json``), and
+    with a state what the run reused of it (``incremental``)."""
     files = [
         {
             "file": info.name,
@@ -171,6 +173,7 @@ def build(
     edges = {source: facts.edges.per_source.get(source, 0) for source in PUBLICATION_SOURCES}
     return {
         "files": files,
+        "ignored": [{"name": n, "reason": r} for n, r in sorted(facts.ignored.items())],
         "sources": sources,
         "rejects_total": sum(s["rejected"] for s in sources.values()),
         "edges": {**edges, "total": sum(facts.edges.per_source.values())},

@@ -29,12 +29,14 @@ from pyspark.sql import DataFrame, Observation, SparkSession
 from drug_mentions import (
     __version__,
     clean,
+    config,
     contract,
     discover,
     drugs,
     extract,
     graph,
     load,
+    lock,
     match,
     merge,
     page,
@@ -42,7 +44,7 @@ from drug_mentions import (
 )
 from drug_mentions.config import Settings
 from drug_mentions.frames import concurrently, named, step
-from drug_mentions.storage import qualified
+from drug_mentions.storage import qualified, spark_path
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ def write_output_json(
     """``output.json`` from the written ``mentions/``: per-drug documents streamed by the
     driver (the one documented driver-side step); returns the number of drugs written."""
     written = spark.read.schema(contract.MENTIONS_SCHEMA).parquet(
-        qualified(publisher.path(contract.MENTIONS_DIR))
+        spark_path(publisher.path(contract.MENTIONS_DIR))
     )
     with step(spark, "output.json"):
         count = publisher.write_with(
@@ -162,41 +164,68 @@ def publish(publisher: load.Publisher, summary: dict[str, Any]) -> None:
     publisher.commit(summary)
 
 
+@contextmanager
+def output_of(spark: SparkSession, settings: Settings, run_id: str) -> Iterator[load.Publisher]:
+    """The run's :class:`~drug_mentions.load.Publisher`, once the output path passed its
+    checks (before any work), with the output's lock held for the block."""
+    publisher = load.Publisher(spark, settings.output, run_id)
+    publisher.check(settings.input)
+    with lock.acquire(spark, publisher.lock_path, run_id, "output", settings.output):
+        yield publisher
+
+
 def run(spark: SparkSession, settings: Settings, run_id: str | None = None) -> dict[str, Any]:
-    """Run the pipeline; return the run report. Raises :class:`InputError` on bad input."""
+    """Run the pipeline; return the run report. Raises :class:`InputError` on bad input or
+    misuse (checked before any work), and when another run holds the output's lock."""
     started = time.time()
-    run_id = run_id or new_run_id()
-    log.info(
-        "drug_mentions %s run %s: %s -> %s", __version__, run_id, settings.input, settings.output
-    )
-    inputs = discover.discover(spark, settings.input, settings.json_format)
-    with (
-        read_and_clean(spark, inputs) as cleaned,
-        load.Publisher(spark, settings.output, run_id).publishing() as publisher,
-    ):
-        merged = reject_and_merge(publisher, settings, cleaned)
-        edges = match_and_write(publisher, merged.publications, cleaned.drug_list)
-        drugs_in_json = (
-            write_output_json(spark, publisher, cleaned.drug_list)
-            if settings.write_output_json
-            else None
+    run_id = config.check_run_id(run_id or new_run_id())
+    with output_of(spark, settings, run_id) as publisher:
+        log.info(
+            "drug_mentions %s run %s: %s -> %s",
+            __version__,
+            run_id,
+            settings.input,
+            settings.output,
         )
-        with step(spark, "report.html"):
-            shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
-        facts = report.RunFacts(
-            sources=contract.SOURCES,
-            files=inputs.all_files(),
-            source_of=inputs.source_of(),
-            rows=cleaned.counts,
-            merged=merged.merged,
-            edges=edges,
-            output_json_drugs=drugs_in_json,
-        )
-        info = report.RunInfo(
-            run_id, __version__, settings.input, settings.output, started, time.time()
-        )
-        summary = report.build(facts, info)
-        page.publish(settings, publisher, summary, shown)
-        publish(publisher, summary)
+        inputs = discover.discover(spark, settings.input, settings.json_format)
+        with read_and_clean(spark, inputs) as cleaned, publisher.publishing():
+            summary = _write(spark, settings, publisher, inputs, cleaned, started)
     report.log_summary(summary)
+    return summary
+
+
+def _write(
+    spark: SparkSession,
+    settings: Settings,
+    publisher: load.Publisher,
+    inputs: discover.Inputs,
+    cleaned: Cleaned,
+    started: float,
+) -> dict[str, Any]:
+    """Reject and merge, match and write, then the report and the completion marker."""
+    merged = reject_and_merge(publisher, settings, cleaned)
+    edges = match_and_write(publisher, merged.publications, cleaned.drug_list)
+    drugs_in_json = (
+        write_output_json(spark, publisher, cleaned.drug_list)
+        if settings.write_output_json
+        else None
+    )
+    with step(spark, "report.html"):
+        shown = page.gather(spark, settings, publisher, edges.drugs_mentioned)
+    facts = report.RunFacts(
+        sources=contract.SOURCES,
+        files=inputs.all_files(),
+        source_of=inputs.source_of(),
+        ignored=inputs.ignored,
+        rows=cleaned.counts,
+        merged=merged.merged,
+        edges=edges,
+        output_json_drugs=drugs_in_json,
+    )
+    info = report.RunInfo(
+        publisher.run_id, __version__, settings.input, settings.output, started, time.time()
+    )
+    summary = report.build(facts, info)
+    page.publish(settings, publisher, summary, shown)
+    publish(publisher, summary)
     return summary

@@ -33,7 +33,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from drug_mentions import lock
 from drug_mentions.errors import InputError
-from drug_mentions.storage import HadoopFS, join, qualified
+from drug_mentions.storage import HadoopFS, join, qualified, spark_path
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,8 @@ class State:
         schema = SCHEMAS[table]
         if not segments:
             return self.spark.createDataFrame([], schema)
-        base = qualified(self.path(table))
-        paths = [self.segment_path(table, seg) for seg in segments]
+        base = spark_path(self.path(table))
+        paths = [spark_path(self.path(table, f"seg={seg}")) for seg in segments]
         return self.spark.read.schema(schema).option("basePath", base).parquet(*paths)
 
     def write(self, table: str, seg: int, frame: DataFrame) -> None:

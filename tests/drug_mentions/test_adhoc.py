@@ -214,3 +214,72 @@ def test_read_takes_the_path_the_settings_name(spark, tmp_path):
     assert adhoc.read(spark, settings, from_mentions=False).origin == contract.OUTPUT_JSON
     with pytest.raises(InputError, match="absent: mentions folder not found"):
         adhoc.read(spark, settings, from_mentions=True)
+
+
+def _mentions_error(spark, path) -> str:
+    with pytest.raises(InputError) as error:
+        adhoc.read_mentions(spark, str(path))
+    return str(error.value)
+
+
+def test_read_mentions_says_what_it_found_instead(spark, tmp_path):
+    rejects = tmp_path / "rejects"  # a run's rejects/: JSON Lines
+    spark.createDataFrame([("drugs", "d.csv")], "source string, file string").write.json(
+        str(rejects)
+    )
+    message = _mentions_error(spark, rejects)
+    assert message.startswith(f"{rejects}: not a mentions/ folder (no Parquet to read: ")
+    assert "\n" not in message
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _mentions_error(spark, empty).startswith(
+        f"{empty}: not a mentions/ folder (no Parquet to read: "
+    )
+    other = tmp_path / "other"
+    spark.createDataFrame([("A", 1)], "drug string, n int").write.parquet(str(other))
+    assert _mentions_error(spark, other) == (
+        f"{other}: not a mentions/ folder: missing or mistyped atccode string, date_mention "
+        "date, id string, journal string, source string, title string (found drug string, n int)"
+    )
+    no_rows = tmp_path / "no_rows"
+    spark.createDataFrame([], contract.MENTIONS_SCHEMA).write.parquet(str(no_rows))
+    assert _mentions_error(spark, no_rows) == (
+        f"{no_rows}: no mention rows (use the run's output.json for a graph without edges)"
+    )
+    a_file = tmp_path / "output.json"
+    a_file.write_text("{}")
+    assert (
+        _mentions_error(spark, a_file) == f"{a_file}: is a file, expected a run's mentions/ folder"
+    )
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("results", "--out {tmp}/results: is a folder; give a file path (e.g. top_journals.json)"),
+        ("new/", "--out {tmp}/new/: is a folder; give a file path (e.g. top_journals.json)"),
+        (
+            "output.json",
+            "--out {tmp}/output.json: is the graph this job reads; give another file path",
+        ),
+        (
+            "notes.txt/top.json",
+            "--out {tmp}/notes.txt/top.json: cannot be written ({tmp}/notes.txt is not a writable folder)",
+        ),
+    ],
+)
+def test_out_must_name_a_file_that_can_be_written(spark, tmp_path, out, message):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(InputError) as error:
+        adhoc.check_out(spark, f"{tmp_path}/{out}", str(tmp_path / "output.json"))
+    assert str(error.value) == message.format(tmp=tmp_path)
+
+
+def test_run_checks_out_before_reading_anything(spark, tmp_path):
+    (tmp_path / "results").mkdir()
+    settings = Settings(graph=str(tmp_path / "absent.json"))
+    with pytest.raises(InputError, match="results: is a folder"):  # not "graph file not found"
+        adhoc.run(
+            spark, settings, adhoc.Query(), from_mentions=False, out=str(tmp_path / "results")
+        )

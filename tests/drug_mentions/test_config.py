@@ -65,3 +65,32 @@ def test_the_job_sets_the_code_generation_limit_of_hotspot(spark):
         assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
     finally:
         spark.conf.set("spark.sql.codegen.hugeMethodLimit", before)
+
+
+def test_the_job_keeps_the_last_value_of_a_repeated_json_key(spark):
+    config.tune_json_parsing(spark)
+    assert spark.conf.get("spark.sql.variant.allowDuplicateKeys") == "true"
+
+
+@pytest.mark.parametrize("run_id", ["20261125t030000", "20261125t143501z", "bench-test", "R_1.2"])
+def test_run_ids_of_the_safe_pattern_pass(run_id):
+    assert config.check_run_id(run_id) == run_id
+
+
+@pytest.mark.parametrize(
+    "run_id", ["../escaped", "a/b", "", ".hidden", "-x", "a b", "é", "x" * 129]
+)
+def test_other_run_ids_are_input_errors(run_id):
+    with pytest.raises(InputError) as error:
+        config.check_run_id(run_id)
+    assert str(error.value) == (
+        f"run id {run_id!r}: must be 1 to 128 letters, digits, '.', '_' or '-', "
+        "starting with a letter or a digit"
+    )
+
+
+@pytest.mark.parametrize("name", ["input", "output", "graph", "mentions"])
+def test_an_empty_path_is_an_input_error(name):
+    with pytest.raises(InputError) as error:
+        config.validate(config.Settings().with_overrides(**{name: "  "}), "command line")
+    assert str(error.value) == f"command line: {name} must be a non-empty path"

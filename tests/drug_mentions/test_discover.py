@@ -3,6 +3,9 @@ checks only reading can make (check_read)."""
 
 from __future__ import annotations
 
+import gzip
+import os
+import threading
 from collections import Counter
 
 import pytest
@@ -187,3 +190,133 @@ def test_check_read_accepts_an_empty_array_and_one_usable_drug():
         }
     )
     assert discover.check_read(counts, inputs) is None
+
+
+BASE = {"drugs.csv": DRUGS, "pubmed.csv": PUBMED, "clinical_trials.csv": TRIALS}
+
+
+def test_names_match_in_any_case_and_gzip_is_read(spark, tmp_path):
+    folder = _write(
+        tmp_path / "in",
+        {
+            "Drugs.CSV": DRUGS,
+            "PubMed 2020.csv.gz": gzip.compress(PUBMED.encode()),
+            "pubmed_[1].JSONL.GZ": gzip.compress(b'{"id": 1}\n'),
+            "CLINICAL_TRIALS_2021.CSV": TRIALS,
+        },
+    )
+    inputs = discover.discover(spark, str(folder), "auto")
+    assert inputs.source_of() == {
+        "Drugs.CSV": "drugs",
+        "PubMed 2020.csv.gz": "pubmed",
+        "pubmed_[1].JSONL.GZ": "pubmed",
+        "CLINICAL_TRIALS_2021.CSV": "clinical_trials",
+    }
+    assert [f.name for f in inputs.pubmed_json_lines] == ["pubmed_[1].JSONL.GZ"]
+    assert inputs.ignored == {}
+
+
+def test_every_other_entry_is_listed_as_ignored_with_its_reason(spark, tmp_path):
+    folder = _write(
+        tmp_path / "in",
+        {**BASE, "notes.txt": "x", ".DS_Store": "x", "pubmed_old.csv.bz2": "x", "drugs.tsv": "x"},
+    )
+    (folder / "archive").mkdir()
+    (folder / "link.txt").symlink_to(folder / "gone")
+    os.mkfifo(folder / "events.fifo")
+    inputs = discover.discover(spark, str(folder), "auto")
+    assert inputs.ignored == {
+        ".DS_Store": "no input pattern matches",
+        "archive": "no input pattern matches (a folder: input folders are not read recursively)",
+        "drugs.tsv": "no input pattern matches",
+        "events.fifo": "no input pattern matches (a FIFO (named pipe))",
+        "link.txt": "no input pattern matches (a dangling symbolic link)",
+        "notes.txt": "no input pattern matches",
+        "pubmed_old.csv.bz2": "compressed as .bz2: only .gz inputs are read",
+    }
+
+
+def _discover_within(spark, folder, seconds=120):
+    """discover() in a thread: a FIFO opened by mistake would block it forever."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["inputs"] = discover.discover(spark, str(folder), "auto")
+        except InputError as error:
+            outcome["error"] = str(error)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "discover() hangs: it opened an entry it must not open"
+    return outcome
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda f: os.mkfifo(f / "pubmed_2021.csv"),
+            "pubmed_2021.csv: a FIFO (named pipe), not a regular file",
+        ),
+        (
+            lambda f: (f / "pubmed_2021.csv").symlink_to(f / "gone.csv"),
+            "pubmed_2021.csv: a dangling symbolic link, not a regular file",
+        ),
+        (
+            lambda f: (f / "PubMed_2021.json").mkdir(),
+            "PubMed_2021.json: a folder, not a file (input folders are not read recursively)",
+        ),
+        (
+            lambda f: (f / "pubmed_2020-01-01T10:00:00.csv").write_text(PUBMED),
+            "pubmed_2020-01-01T10:00:00.csv: Hadoop cannot read a file whose name holds a colon "
+            "(':'); rename it",
+        ),
+        (
+            lambda f: (f / "pubmed_utf16.csv").write_bytes(PUBMED.encode("utf-16")),
+            "pubmed_utf16.csv: encoded as UTF-16 (byte-order mark); convert it to UTF-8",
+        ),
+        (
+            lambda f: (f / "pubmed_not.csv.gz").write_bytes(PUBMED.encode()),
+            "pubmed_not.csv.gz: cannot be read (java.io.IOException: not a gzip file)",
+        ),
+        (
+            lambda f: (f / os.fsdecode(b"pubmed_\xe9t\xe9.csv")).write_text(PUBMED),
+            "pubmed_\\xe9t\\xe9.csv: not readable (its name is not valid UTF-8)",
+        ),
+    ],
+    ids=["fifo", "dangling link", "folder", "colon", "utf-16", "not gzip", "name not utf-8"],
+)
+def test_an_input_named_entry_that_cannot_be_read_fails_up_front(spark, tmp_path, make, message):
+    folder = _write(tmp_path / "in", BASE)
+    make(folder)
+    assert _discover_within(spark, folder) == {"error": message}
+
+
+def test_a_link_to_a_file_is_read(spark, tmp_path):
+    folder = _write(tmp_path / "in", BASE)
+    (tmp_path / "elsewhere.csv").write_text(PUBMED)
+    (folder / "pubmed_linked.csv").symlink_to(tmp_path / "elsewhere.csv")
+    inputs = _discover_within(spark, folder)["inputs"]
+    assert [f.name for f in inputs.all_files()] == [
+        "clinical_trials.csv",
+        "drugs.csv",
+        "pubmed.csv",
+        "pubmed_linked.csv",
+    ]
+
+
+def test_cr_only_and_crlf_headers_are_read(spark, tmp_path):
+    folder = _write(
+        tmp_path / "in",
+        {
+            "drugs.csv": "atccode,drug\rA1,ETHANOL\r",
+            "pubmed.csv": "\ufeffid,title,date,journal\r\n1,t,2020-01-01,J\r\n",
+            "clinical_trials.csv": TRIALS.replace("\n", "\r"),
+        },
+    )
+    inputs = discover.discover(spark, str(folder), "auto")
+    assert list(inputs.drugs) == [("atccode", "drug")]
+    assert list(inputs.pubmed_csv) == [("id", "title", "date", "journal")]
+    assert list(inputs.trials) == [("id", "scientific_title", "date", "journal")]

@@ -48,13 +48,80 @@ def test_begin_restores_an_output_left_aside_by_a_crash(spark, tmp_path):
     assert (tmp_path / "output" / "output.json").read_text() == "kept"
 
 
-def test_begin_refuses_a_folder_with_foreign_files(spark, tmp_path):
+def test_check_refuses_a_folder_with_foreign_files(spark, tmp_path):
     target = tmp_path / "output"
     target.mkdir()
     (target / "notes.txt").write_text("mine")
-    with pytest.raises(InputError, match="not a pipeline output folder"):
-        Publisher(spark, str(target), "r5").begin()
+    with pytest.raises(InputError) as error:
+        Publisher(spark, str(target), "r5").check(str(tmp_path / "in"))
+    assert str(error.value) == (
+        f"{target}: exists and is not a pipeline output folder (unexpected: notes.txt); "
+        "refusing to replace it"
+    )
     assert _tree(tmp_path) == ["output", "output/notes.txt"]
+
+
+def _check_error(spark, output, input_dir) -> str:
+    with pytest.raises(InputError) as error:
+        Publisher(spark, str(output), "r").check(str(input_dir))
+    return str(error.value)
+
+
+def test_check_refuses_outputs_that_overlap_the_input(spark, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    assert _check_error(spark, data, data) == (
+        f"{data}: is the input folder {data}; write the output elsewhere"
+    )
+    assert _check_error(spark, data / "out", data) == (
+        f"{data}/out: is inside the input folder {data}; write the output elsewhere"
+    )
+    assert _check_error(spark, tmp_path, data) == (
+        f"{tmp_path}: holds the input folder {data} (publishing would replace it); "
+        "write the output elsewhere"
+    )
+    (tmp_path / "data2").mkdir()
+    Publisher(spark, str(tmp_path / "data2"), "r").check(str(data))  # a common prefix is fine
+    assert _check_error(spark, "gs://b/in/out", "gs://b/in/") == (
+        "gs://b/in/out: is inside the input folder gs://b/in; write the output elsewhere"
+    )
+    assert _check_error(spark, "gs://b", "gs://b/in") == "gs://b: name a folder inside the bucket"
+
+
+def test_check_refuses_a_file_or_an_unwritable_place(spark, tmp_path):
+    (tmp_path / "report.txt").write_text("x")
+    assert _check_error(spark, tmp_path / "report.txt", tmp_path / "in") == (
+        f"{tmp_path}/report.txt: is a file, not an output folder"
+    )
+    assert _check_error(spark, tmp_path / "report.txt" / "out" / "x", tmp_path / "in") == (
+        f"{tmp_path}/report.txt/out/x: cannot be written ({tmp_path}/report.txt is not a "
+        "writable folder)"
+    )
+
+
+def test_a_symbolic_link_output_is_followed(spark, tmp_path):
+    real = tmp_path / "disk" / "output"
+    real.mkdir(parents=True)
+    (real / "output.json").write_text("old")
+    link = tmp_path / "output"
+    link.symlink_to(real)
+    publisher = Publisher(spark, str(link), "r8")
+    publisher.check(str(tmp_path / "in"))
+    assert publisher.lock_path == str(tmp_path / "disk" / ".output.lock")
+    publisher.begin()
+    publisher.write_text("output.json", "new")
+    publisher.commit({})
+    assert link.is_symlink() and (link / "output.json").read_text() == "new"
+    assert _tree(tmp_path / "disk") == ["output", "output/_SUCCESS", "output/output.json"]
+    # the link points at a folder inside the input: refused like the folder itself
+    assert _check_error(spark, link, tmp_path / "disk") == (
+        f"{link}: is inside the input folder {tmp_path}/disk; write the output elsewhere"
+    )
+
+
+def test_lock_path_is_beside_the_output(spark, tmp_path):
+    assert Publisher(spark, str(tmp_path / "out"), "r").lock_path == str(tmp_path / ".out.lock")
+    assert Publisher(spark, "gs://b/runs/r1/", "r1").lock_path == "gs://b/runs/.r1.lock"
 
 
 def test_a_rerun_drops_the_previous_adhoc_result(spark, tmp_path):

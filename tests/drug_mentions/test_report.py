@@ -89,6 +89,7 @@ FACTS = report.RunFacts(
     merged={"pubmed": 2},
     edges=report.EdgeCounts({"pubmed": 6, "clinical_trials": 2}, 3),
     output_json_drugs=3,
+    ignored={"notes.txt": "no input pattern matches", "archive": "a folder"},
 )
 INFO = report.RunInfo(
     "r1", "9.9.9", "in", "out", started=1_800_000_000.0, finished=1_800_000_061.25
@@ -112,6 +113,10 @@ def test_build_states_the_run_and_balances_per_source():
             _file("drugs.csv", 10, 4, 2, "drugs"),
             _file("p.csv", 20, 6, 0, "pubmed"),
             _file("p.json", 30, 2, 1, "pubmed"),
+        ],
+        "ignored": [
+            {"name": "archive", "reason": "a folder"},
+            {"name": "notes.txt", "reason": "no input pattern matches"},
         ],
         "sources": {
             "drugs": {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 
 import pytest
 from drug_mentions import storage
+from drug_mentions.errors import InputError
 from drug_mentions.storage import FileInfo, HadoopFS
 
 
@@ -49,12 +51,65 @@ def test_hadoop_fs_on_a_local_folder(spark, tmp_path):
     assert fs.is_dir(str(tmp_path / "sub"))
     assert not fs.is_dir(str(tmp_path / "notes.txt"))
     assert not fs.is_dir(str(tmp_path / "nope"))
-    found = fs.list_files(str(tmp_path), ["pubmed*.csv", "pubmed*.json", "sub*"])
-    assert found == [
-        FileInfo(f"file:{tmp_path}/pubmed_a.json", "pubmed_a.json", 2),
-        FileInfo(f"file:{tmp_path}/pubmed_b.csv", "pubmed_b.csv", 9),
-    ]
     assert fs.head(str(tmp_path / "pubmed_b.csv"), 3) == b"id,"
+
+
+def test_list_entries_tells_every_kind_without_opening_anything(spark, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "pubmed b [1].csv").write_bytes(b"id,title\n")
+    os.mkfifo(tmp_path / "pubmed_fifo.csv")  # opening it would block: it is never opened
+    (tmp_path / "pubmed_link.csv").symlink_to(tmp_path / "pubmed b [1].csv")
+    (tmp_path / "pubmed_dangling.csv").symlink_to(tmp_path / "gone.csv")
+    found = HadoopFS(spark, str(tmp_path)).list_entries(str(tmp_path))
+    assert found == [
+        FileInfo(f"file://{tmp_path}/pubmed b [1].csv", "pubmed b [1].csv", 9),
+        FileInfo(
+            f"file://{tmp_path}/pubmed_dangling.csv",
+            "pubmed_dangling.csv",
+            0,
+            "a dangling symbolic link",
+        ),
+        FileInfo(f"file://{tmp_path}/pubmed_fifo.csv", "pubmed_fifo.csv", 0, "a FIFO (named pipe)"),
+        FileInfo(f"file://{tmp_path}/pubmed_link.csv", "pubmed_link.csv", 9),
+        FileInfo(f"file://{tmp_path}/sub", "sub", 0, storage.FOLDER),
+    ]
+
+
+def test_spark_path_escapes_glob_characters_only():
+    assert storage.spark_path("/in/pubmed [1]{a,b}*?\\x é%20.csv") == (
+        "file:///in/pubmed \\[1\\]\\{a,b\\}\\*\\?\\\\x é%20.csv"
+    )
+    assert storage.spark_path("gs://b/in/pubmed[1].csv") == "gs://b/in/pubmed\\[1\\].csv"
+
+
+def test_spark_reads_an_escaped_path_as_that_one_file(spark, tmp_path):
+    (tmp_path / "pubmed[1].csv").write_text("id\nbracket\n")
+    (tmp_path / "pubmed1.csv").write_text("id\nglob match\n")
+    paths = [storage.spark_path(str(tmp_path / n)) for n in ("pubmed[1].csv", "pubmed1.csv")]
+    frame = spark.read.csv(paths, header=True)
+    assert sorted(row.id for row in frame.collect()) == ["bracket", "glob match"]
+    alone = spark.read.csv(paths[0], header=True)
+    assert [row.id for row in alone.collect()] == ["bracket"]
+
+
+def test_head_decompresses_gzip_as_spark_reads_it(spark, tmp_path):
+    (tmp_path / "pubmed.CSV.GZ").write_bytes(gzip.compress(b"id,title\n1,x\n"))
+    fs = HadoopFS(spark, str(tmp_path))
+    assert fs.head(str(tmp_path / "pubmed.CSV.GZ"), 8) == b"id,title"
+
+
+def test_create_new_creates_only_once(spark, tmp_path):
+    fs = HadoopFS(spark, str(tmp_path))
+    lock = str(tmp_path / "sub" / ".output.lock")
+    assert fs.create_new(lock, "first")
+    assert not fs.create_new(lock, "second")
+    assert (tmp_path / "sub" / ".output.lock").read_text() == "first"
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [".output.lock"]  # no .crc
+
+
+def test_an_unknown_scheme_is_an_input_error(spark):
+    with pytest.raises(InputError, match=r"^s3x://b/in: not a path this job can use \(.*s3x"):
+        HadoopFS(spark, "s3x://b/in")
 
 
 def test_hadoop_fs_writes_copies_and_deletes(spark, tmp_path):
