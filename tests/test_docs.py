@@ -18,6 +18,7 @@ EXPECTED_PAGES = [
     "deploying.md",
     "development.md",
     "guarantees.md",
+    "incremental.md",
     "releasing.md",
     "scaling.md",
 ]

@@ -328,3 +328,11 @@ def test_k_drops_absorbed_one_by_one_equal_one_full_run(spark, tmp_path_factory,
     assert _mentions(spark, inc) == _mentions(spark, full)
     assert _rows(inc, "rejects") == _rows(full, "rejects")
     assert _report(inc) == _report(full)
+
+
+def test_rebuild_without_a_state_fails(spark, tmp_path, capsys):
+    folder = write_files(tmp_path / "in", DROPS[0])
+    assert _run(folder, tmp_path / "out", "--rebuild") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == "error: --rebuild needs a state (--state, or state in the settings file)"
+    assert not (tmp_path / "out").exists()

@@ -17,9 +17,9 @@ the runs keep), ``absorb`` (new records merged into it), ``changes`` (new files,
 edges), ``incremental`` (the run). The ad-hoc job: ``adhoc`` (read the graph, answer, format)
 and ``queries`` (the queries). Support: ``launcher`` (what both entry points share: session,
 logs, error line, exit code), ``frames`` (checkpoints, two steps at once, step names),
-``config`` (settings), ``storage`` (local and gs:// files), ``lock`` (one run at a time on an
-output or a state), ``console`` (logs and errors on stderr), ``errors`` (the input error and
-its exit code).
+``config`` (settings), ``storage`` (local and gs:// files) with ``paths`` (qualify, join,
+escape globs), ``lock`` (one run at a time on an output or a state), ``console`` (logs and
+errors on stderr), ``errors`` (the input error and its exit code).
 """
 
 __version__ = "0.1.0"

@@ -56,7 +56,12 @@ def stderr_without_session() -> TextIO:
     if "PYSPARK_GATEWAY_PORT" in os.environ:
         from pyspark.java_gateway import launch_gateway  # connects to spark-submit's JVM
 
-        return _JvmStderr(launch_gateway().jvm)
+        jvm = launch_gateway().jvm
+        # No session will set Spark's level: its shutdown hooks would log INFO lines after
+        # the error, which must stay the last line.
+        level = jvm.org.apache.logging.log4j.Level.toLevel(SPARK_LOG_LEVEL)
+        jvm.org.apache.logging.log4j.core.config.Configurator.setRootLevel(level)
+        return _JvmStderr(jvm)
     return sys.stderr
 
 

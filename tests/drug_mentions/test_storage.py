@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 
@@ -61,7 +62,15 @@ def test_list_entries_tells_every_kind_without_opening_anything(spark, tmp_path)
     (tmp_path / "pubmed_link.csv").symlink_to(tmp_path / "pubmed b [1].csv")
     (tmp_path / "pubmed_dangling.csv").symlink_to(tmp_path / "gone.csv")
     found = HadoopFS(spark, str(tmp_path)).list_entries(str(tmp_path))
-    assert found == [
+    linked_ms = os.stat(tmp_path / "pubmed_link.csv").st_mtime_ns // 1_000_000
+    assert [info.modified for info in found] == [
+        os.stat(tmp_path / "pubmed b [1].csv").st_mtime_ns // 1_000_000,
+        0,  # a dangling link has no time
+        os.stat(tmp_path / "pubmed_fifo.csv").st_mtime_ns // 1_000_000,
+        linked_ms,  # the linked file's
+        os.stat(tmp_path / "sub").st_mtime_ns // 1_000_000,
+    ]
+    assert [dataclasses.replace(info, modified=0) for info in found] == [
         FileInfo(f"file://{tmp_path}/pubmed b [1].csv", "pubmed b [1].csv", 9),
         FileInfo(
             f"file://{tmp_path}/pubmed_dangling.csv",
