@@ -64,7 +64,7 @@ def test_pipeline_unexpected_failure_traceback_on_stderr_and_last_line(tmp_path)
     folder.mkdir()
     (folder / "drugs.csv").write_text("atccode,drug\nA1,ETHANOL\n")
     (folder / "clinical_trials.csv").write_text("id,scientific_title,date,journal\n")
-    rows = "".join(f"{n},Ethanol study {n},01/01/2020,J\n" for n in range(200_000))
+    rows = "".join(f"{n},Ethanol study {n},01/01/2020,J\n" for n in range(20_000))
     whole = gzip.compress(("id,title,date,journal\n" + rows).encode())
     (folder / "pubmed.csv.gz").write_bytes(whole[: len(whole) // 2])  # truncated mid-stream
     result = plain_spark_submit(

@@ -1,8 +1,10 @@
 """End to end on gs://: the real jobs (spark-submit) read and write fake-gcs-server.
 
-The input is data/ uploaded to ``gs://B/input``; the run goes to ``gs://B/runs/<id>``; the
-CLI then lists and fetches it, and its output.json must be byte-identical to a local run's.
-The ad-hoc job then runs as the DAG runs it: on the run's Parquet mentions/, result to gs://.
+data/ reaches ``gs://B/input`` in two drops, each followed by an incremental run (``--state
+gs://B/state``) into ``gs://B/runs/<id>``, as the DAG runs it: the second run reads only the new
+file and its output.json must be byte-identical to a local full run's. The CLI then lists and
+fetches it, and the ad-hoc job runs on its Parquet mentions/, result to gs://. (The plain,
+stateless run on gs:// is tests/gcs_cli/test_file_names_on_gcs.py's.)
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from .conftest import REPO, new_bucket
 from .spark_gcs import spark_env, spark_submit_command
 
 RUN_ID = "20261125t030000"
+FIRST_RUN_ID = "20261124t030000"  # the first drop's run, the day before
+FIRST_DROP = ("drugs.csv", "pubmed.csv", "clinical_trials.csv")
+STALE = f"{contract.ADHOC_DIR}/top_journals.json"  # left by an earlier run of the same id
 PIPELINE = REPO / "jobs" / "pipeline.py"
 ADHOC = REPO / "jobs" / "adhoc.py"
 
@@ -40,50 +45,55 @@ def spark_submit(emulator_url: str, script: Path, *args: str) -> subprocess.Comp
     return result
 
 
-def upload_sample_input(gcs, bucket: str) -> None:
-    """data/ (4 files) uploaded to gs://B/input/ with the CLI's transfer functions."""
-    data = REPO / "data"
-    files = [
-        (p, f"{contract.INPUT_PREFIX}/{p.relative_to(data)}") for p in transfer.local_files(data)
-    ]
+def upload(gcs, bucket: str, names: tuple[str, ...]) -> None:
+    """Files of data/ uploaded to gs://B/input/ with the CLI's transfer functions."""
+    files = [(REPO / "data" / name, f"{contract.INPUT_PREFIX}/{name}") for name in names]
     plan = transfer.plan_uploads(gcs, bucket, f"{contract.INPUT_PREFIX}/", files)
-    assert transfer.upload(gcs, plan) == len(files) == 4
+    assert transfer.upload(gcs, plan) == len(names)
 
 
-def run_pipeline(emulator_url: str, bucket: str, output: str) -> None:
-    """The pipeline (spark-submit) on gs://B/input into gs://B/<output>, as run RUN_ID."""
+def run_pipeline(emulator_url: str, bucket: str, run_id: str) -> None:
+    """The pipeline (spark-submit) on gs://B/input into gs://B/runs/<run_id>, with the state
+    in gs://B/state."""
     spark_submit(
         emulator_url,
         PIPELINE,
         "--input",
         f"gs://{bucket}/{contract.INPUT_PREFIX}",
         "--output",
-        f"gs://{bucket}/{output}",
+        f"gs://{bucket}/{contract.RUNS_PREFIX}/{run_id}",
+        "--state",
+        f"gs://{bucket}/{contract.STATE_PREFIX}",
         "--run-id",
-        RUN_ID,
+        run_id,
     )
 
 
 @pytest.fixture(scope="module")
-def local_output(gcs_server, tmp_path_factory) -> Path:
-    """The pipeline on data/ into a local folder: the reference output."""
-    out = tmp_path_factory.mktemp("local") / "output"
-    spark_submit(gcs_server.url, PIPELINE, "--input", "data", "--output", str(out))
-    return out
+def local_output(sample_main) -> Path:
+    """The pipeline on data/ into a local folder (in-process): the reference output."""
+    return sample_main
 
 
 @pytest.fixture(scope="module")
-def gcs_run(gcs, gcs_server) -> str:
-    """data/ uploaded to gs://B/input, then the pipeline run into gs://B/runs/RUN_ID."""
+def gcs_run(gcs, gcs_server) -> tuple[str, set[str]]:
+    """data/ in two drops: 3 files and run FIRST_RUN_ID, then pubmed.json and run RUN_ID (whose
+    folder held a stale ad-hoc result). Returns the bucket and the names in RUN_ID's folder
+    right after its run."""
     bucket = new_bucket(gcs)
-    upload_sample_input(gcs, bucket)
-    run_pipeline(gcs_server.url, bucket, f"{contract.RUNS_PREFIX}/{RUN_ID}")
-    return bucket
+    upload(gcs, bucket, FIRST_DROP)
+    run_pipeline(gcs_server.url, bucket, FIRST_RUN_ID)
+    upload(gcs, bucket, ("pubmed.json",))
+    prefix = f"{contract.RUNS_PREFIX}/{RUN_ID}/"
+    gcs.bucket(bucket).blob(prefix + STALE).upload_from_string('{"journals": ["stale"]}')
+    run_pipeline(gcs_server.url, bucket, RUN_ID)
+    return bucket, {b.name.removeprefix(prefix) for b in gcs.list_blobs(bucket, prefix=prefix)}
 
 
 def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
+    bucket, _ = gcs_run
     prefix = f"{contract.RUNS_PREFIX}/{RUN_ID}/"
-    listed = gcs.list_blobs(gcs_run, prefix=prefix)
+    listed = gcs.list_blobs(bucket, prefix=prefix)
     blobs = {b.name.removeprefix(prefix): b for b in listed}
     blobs = {name: b for name, b in blobs.items() if not name.startswith(f"{contract.ADHOC_DIR}/")}
     top_level = {name.split("/")[0] for name in blobs}
@@ -108,29 +118,34 @@ def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
 def test_fetch_gives_the_local_output_json_and_the_page(
     gcs, gcs_run, local_output, tmp_path, capsys
 ):
+    bucket, _ = gcs_run
     dest = tmp_path / "fetched"
 
-    assert main(["fetch", "--data-bucket", gcs_run, "--dest", str(dest)]) == 0
+    assert main(["fetch", "--data-bucket", bucket, "--dest", str(dest)]) == 0
 
     assert capsys.readouterr().out == f"run {RUN_ID}: 2 downloaded, 0 unchanged -> {dest}/\n"
     fetched = (dest / contract.OUTPUT_JSON).read_bytes()
     assert fetched == (local_output / contract.OUTPUT_JSON).read_bytes()
     page = (dest / contract.REPORT_HTML).read_text(encoding="utf-8")
     report = json.loads(
-        gcs.bucket(gcs_run)
+        gcs.bucket(bucket)
         .blob(f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.RUN_REPORT}")
         .download_as_bytes()
     )
     # The page embeds the run's report (the browser tests check what it shows).
-    assert page_html.to_json(report["edges"]) in page and f"gs://{gcs_run}/" in page
+    assert page_html.to_json(report["edges"]) in page and f"gs://{bucket}/" in page
 
 
-def test_ls_runs_shows_the_run_complete(gcs_run, capsys):
-    assert main(["ls-runs", "--data-bucket", gcs_run, "--json"]) == 0
+def test_ls_runs_shows_both_runs_complete(gcs_run, capsys):
+    bucket, _ = gcs_run
+    assert main(["ls-runs", "--data-bucket", bucket, "--json"]) == 0
 
-    [run] = json.loads(capsys.readouterr().out)
-    assert (run["run_id"], run["status"]) == (RUN_ID, "complete")
-    assert isinstance(run["report"], dict)
+    runs = json.loads(capsys.readouterr().out)
+    assert [(run["run_id"], run["status"]) for run in runs] == [
+        (FIRST_RUN_ID, "complete"),
+        (RUN_ID, "complete"),
+    ]
+    assert [run["report"]["run_id"] for run in runs] == [FIRST_RUN_ID, RUN_ID]
 
 
 def most_drugs_journals(graph: dict) -> dict:
@@ -145,7 +160,8 @@ def most_drugs_journals(graph: dict) -> dict:
 
 
 def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
-    run = f"gs://{gcs_run}/{contract.RUNS_PREFIX}/{RUN_ID}"
+    bucket, _ = gcs_run
+    run = f"gs://{bucket}/{contract.RUNS_PREFIX}/{RUN_ID}"
     result_name = f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.ADHOC_DIR}/top_journals.json"
 
     spark_submit(
@@ -155,24 +171,16 @@ def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
         f"{run}/{contract.MENTIONS_DIR}",
         "--json",
         "--out",
-        f"gs://{gcs_run}/{result_name}",
+        f"gs://{bucket}/{result_name}",
     )
 
     graph = json.loads((local_output / contract.OUTPUT_JSON).read_bytes())
-    result = json.loads(gcs.bucket(gcs_run).blob(result_name).download_as_bytes())
+    result = json.loads(gcs.bucket(bucket).blob(result_name).download_as_bytes())
     assert result == most_drugs_journals(graph)
 
 
-def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
-    bucket = new_bucket(gcs)
-    upload_sample_input(gcs, bucket)
-    prefix = f"{contract.RUNS_PREFIX}/{RUN_ID}/"
-    stale = f"{prefix}{contract.ADHOC_DIR}/top_journals.json"
-    gcs.bucket(bucket).blob(stale).upload_from_string('{"journals": ["stale"]}')
-
-    run_pipeline(gcs_server.url, bucket, prefix)
-
-    names = {b.name.removeprefix(prefix) for b in gcs.list_blobs(bucket, prefix=prefix)}
+def test_a_rerun_removes_the_previous_adhoc_result(gcs_run):
+    _, names = gcs_run
     assert {name.split("/")[0] for name in names} == {
         contract.OUTPUT_JSON,
         contract.MENTIONS_DIR,
@@ -183,34 +191,15 @@ def test_a_rerun_removes_the_previous_adhoc_result(gcs, gcs_server):
     }
 
 
-def test_incremental_runs_on_gs_give_the_local_full_run(gcs, gcs_server, local_output):
-    """data/ in two drops on gs://B/input, each run with --state gs://B/state: the second
-    run reads only the new file, and its output.json is the local full run's."""
-    bucket = new_bucket(gcs)
-    data = REPO / "data"
-    state = f"gs://{bucket}/{contract.STATE_PREFIX}"
-    for number, names in enumerate(
-        [("drugs.csv", "pubmed.csv", "clinical_trials.csv"), ("pubmed.json",)]
-    ):
-        files = [(data / name, f"{contract.INPUT_PREFIX}/{name}") for name in names]
-        transfer.upload(gcs, transfer.plan_uploads(gcs, bucket, f"{contract.INPUT_PREFIX}/", files))
-        spark_submit(
-            gcs_server.url,
-            PIPELINE,
-            "--input",
-            f"gs://{bucket}/{contract.INPUT_PREFIX}",
-            "--output",
-            f"gs://{bucket}/{contract.RUNS_PREFIX}/r{number}",
-            "--state",
-            state,
-            "--run-id",
-            f"r{number}",
-        )
+def test_the_second_run_reads_only_the_new_file_and_gives_the_local_full_run(
+    gcs, gcs_run, local_output
+):
+    bucket, _ = gcs_run
     run = gcs.bucket(bucket)
-    output = run.blob(f"{contract.RUNS_PREFIX}/r1/{contract.OUTPUT_JSON}").download_as_bytes()
+    output = run.blob(f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.OUTPUT_JSON}").download_as_bytes()
     assert output == (local_output / contract.OUTPUT_JSON).read_bytes()
     report = json.loads(
-        run.blob(f"{contract.RUNS_PREFIX}/r1/{contract.RUN_REPORT}").download_as_bytes()
+        run.blob(f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.RUN_REPORT}").download_as_bytes()
     )
     assert (report["incremental"]["new_files"], report["incremental"]["version"]) == (1, 2)
     names = {b.name for b in gcs.list_blobs(bucket, prefix=f"{contract.STATE_PREFIX}/")}
