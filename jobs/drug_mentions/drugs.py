@@ -79,8 +79,12 @@ def clean_drugs(raw: DataFrame) -> DataFrame:
 
 
 def read_drug_list(spark: SparkSession, inputs: Inputs) -> DrugList:
-    """The drug list read and cleaned, cached on first use (nothing runs yet)."""
-    rows = clean_drugs(extract.read_csv(spark, DRUGS_CSV, inputs.drugs)).persist()
+    """The drug list read and cleaned, cached on first use (nothing runs yet), in one
+    partition: the duplicate window's shuffle would otherwise leave the cache in
+    ``spark.sql.shuffle.partitions`` pieces (200 by default; AQE does not coalesce a cached
+    plan), and every later job over the list would start that many tasks for a few rows."""
+    cleaned = clean_drugs(extract.read_csv(spark, DRUGS_CSV, inputs.drugs))
+    rows = cleaned.coalesce(1).persist()
     return DrugList(rows, rows.where(clean.is_usable()))
 
 
