@@ -55,7 +55,7 @@ run: setup  ## set up, then run the pipeline on data/ into output/
 test: setup-test setup-browser  ## set up, then run lint + the whole test suite + Terraform and workflow checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 3 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 	bash .ci/terraform-checks.sh
 	bash .ci/workflow-checks.sh
 
