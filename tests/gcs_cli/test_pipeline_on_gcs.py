@@ -70,12 +70,6 @@ def run_pipeline(emulator_url: str, bucket: str, run_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_output(sample_main) -> Path:
-    """The pipeline on data/ into a local folder (in-process): the reference output."""
-    return sample_main
-
-
-@pytest.fixture(scope="module")
 def gcs_run(gcs, gcs_server) -> tuple[str, set[str]]:
     """data/ in two drops: 3 files and run FIRST_RUN_ID, then pubmed.json and run RUN_ID (whose
     folder held a stale ad-hoc result). Returns the bucket and the names in RUN_ID's folder
@@ -116,7 +110,7 @@ def test_run_folder_is_complete_with_marker_last(gcs, gcs_run):
 
 
 def test_fetch_gives_the_local_output_json_and_the_page(
-    gcs, gcs_run, local_output, tmp_path, capsys
+    gcs, gcs_run, sample_main, tmp_path, capsys
 ):
     bucket, _ = gcs_run
     dest = tmp_path / "fetched"
@@ -125,7 +119,7 @@ def test_fetch_gives_the_local_output_json_and_the_page(
 
     assert capsys.readouterr().out == f"run {RUN_ID}: 2 downloaded, 0 unchanged -> {dest}/\n"
     fetched = (dest / contract.OUTPUT_JSON).read_bytes()
-    assert fetched == (local_output / contract.OUTPUT_JSON).read_bytes()
+    assert fetched == (sample_main / contract.OUTPUT_JSON).read_bytes()
     page = (dest / contract.REPORT_HTML).read_text(encoding="utf-8")
     report = json.loads(
         gcs.bucket(bucket)
@@ -159,7 +153,7 @@ def most_drugs_journals(graph: dict) -> dict:
     return {"distinct_drugs": best, "journals": tied}
 
 
-def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
+def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, sample_main):
     bucket, _ = gcs_run
     run = f"gs://{bucket}/{contract.RUNS_PREFIX}/{RUN_ID}"
     result_name = f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.ADHOC_DIR}/top_journals.json"
@@ -174,7 +168,7 @@ def test_adhoc_on_the_run_mentions(gcs, gcs_server, gcs_run, local_output):
         f"gs://{bucket}/{result_name}",
     )
 
-    graph = json.loads((local_output / contract.OUTPUT_JSON).read_bytes())
+    graph = json.loads((sample_main / contract.OUTPUT_JSON).read_bytes())
     result = json.loads(gcs.bucket(bucket).blob(result_name).download_as_bytes())
     assert result == most_drugs_journals(graph)
 
@@ -192,12 +186,12 @@ def test_a_rerun_removes_the_previous_adhoc_result(gcs_run):
 
 
 def test_the_second_run_reads_only_the_new_file_and_gives_the_local_full_run(
-    gcs, gcs_run, local_output
+    gcs, gcs_run, sample_main
 ):
     bucket, _ = gcs_run
     run = gcs.bucket(bucket)
     output = run.blob(f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.OUTPUT_JSON}").download_as_bytes()
-    assert output == (local_output / contract.OUTPUT_JSON).read_bytes()
+    assert output == (sample_main / contract.OUTPUT_JSON).read_bytes()
     report = json.loads(
         run.blob(f"{contract.RUNS_PREFIX}/{RUN_ID}/{contract.RUN_REPORT}").download_as_bytes()
     )
