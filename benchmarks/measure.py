@@ -54,8 +54,15 @@ def command(
     pipeline = [os.path.join(args.jobs_dir, "pipeline.py")]
     if profile == "tuned":
         pipeline += ["--conf", os.path.join(REPO, "conf", "local.toml")]
-    flags = ["--no-output-json"] if method == "pipeline_no_json" else []
+    flags = ["--no-output-json"] if method in ("pipeline_no_json", "pipeline_state") else []
+    if method == "pipeline_state":  # a first load: every file into a new incremental state
+        flags += ["--state", state_path(out)]
     return [*spark, *pipeline, *io, "--run-id", "bench", *flags, *extra]
+
+
+def state_path(out: str) -> str:
+    """The incremental state of a ``pipeline_state`` run (new for each run)."""
+    return out.rstrip("/") + ".state"
 
 
 def spark_jobs(event_log: str) -> int | str:
@@ -113,6 +120,7 @@ def run_method(method: str, data: str, out: str, args, profile: str, extra: tupl
     """Run one method (``extra``: more pipeline flags); return wall time, in-job time, CPU
     seconds, Spark jobs, peak RSS per role, load, status."""
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(state_path(out), ignore_errors=True)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     event_log = out.rstrip("/") + ".eventlog"
     shutil.rmtree(event_log, ignore_errors=True)
@@ -264,6 +272,71 @@ def plot(rows: list[dict], png_path: str) -> None:
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)
+
+
+def marginal_rows(rows: list[dict], reference: str = "floor") -> list[dict]:
+    """What each pipeline method adds from one size to the next (and from the smallest to
+    the largest), against what its ``reference`` adds between the same sizes, per profile:
+    added wall and CPU seconds, their ratios, and CPU seconds per added MB."""
+    out = []
+    ok = [r for r in rows if r["status"] == "ok" and r.get("input_mb") not in ("", None)]
+    for profile in dict.fromkeys(r["profile"] for r in ok):
+        mine = [r for r in ok if r["profile"] == profile]
+        sizes = sorted({r["titles"] for r in mine})
+        pairs = list(zip(sizes, sizes[1:]))
+        if len(sizes) > 2:
+            pairs.append((sizes[0], sizes[-1]))
+        for small, large in pairs:
+            at = {(r["titles"], r["method"]): r for r in mine}
+            ref_small, ref_large = at.get((small, reference)), at.get((large, reference))
+            if not ref_small or not ref_large:
+                continue
+            mb = ref_large["input_mb"] - ref_small["input_mb"]
+            ref_wall = ref_large["wall_s"] - ref_small["wall_s"]
+            ref_cpu = ref_large["cpu_s"] - ref_small["cpu_s"]
+            methods = dict.fromkeys(
+                r["method"] for r in mine if r["method"].startswith("pipeline")
+            )
+            for method in methods:
+                one, two = at.get((small, method)), at.get((large, method))
+                if not one or not two:
+                    continue
+                wall, cpu = two["wall_s"] - one["wall_s"], two["cpu_s"] - one["cpu_s"]
+                out.append(
+                    {
+                        "profile": profile,
+                        "from": one["size"],
+                        "to": two["size"],
+                        "method": method,
+                        "added_mb": round(mb, 1),
+                        "added_wall_s": round(wall, 1),
+                        "added_cpu_s": round(cpu, 1),
+                        "ref_added_wall_s": round(ref_wall, 1),
+                        "ref_added_cpu_s": round(ref_cpu, 1),
+                        "wall_ratio": round(wall / ref_wall, 2) if ref_wall > 0 else "",
+                        "cpu_ratio": round(cpu / ref_cpu, 2) if ref_cpu > 0 else "",
+                        "cpu_s_per_mb": round(cpu / mb, 3) if mb > 0 else "",
+                        "ref_cpu_s_per_mb": round(ref_cpu / mb, 3) if mb > 0 else "",
+                    }
+                )
+    return out
+
+
+def marginal_table(rows: list[dict]) -> str:
+    """:func:`marginal_rows` as a Markdown table (results.md, below the runs)."""
+    head = (
+        "| profile | from | to | method | added MB | added wall s / floor's | "
+        "added CPU s / floor's | wall ratio | CPU ratio | CPU s per MB / floor's |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['profile']} | {r['from']} | {r['to']} | {r['method']} | {r['added_mb']} | "
+            f"{r['added_wall_s']} / {r['ref_added_wall_s']} | "
+            f"{r['added_cpu_s']} / {r['ref_added_cpu_s']} | {r['wall_ratio']} | "
+            f"{r['cpu_ratio']} | {r['cpu_s_per_mb']} / {r['ref_cpu_s_per_mb']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def markdown_table(rows: list[dict]) -> str:

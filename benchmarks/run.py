@@ -1,7 +1,7 @@
 """Benchmark runner: the pipeline against its reference, on the same files, in the same session.
 
     .venv/bin/python benchmarks/run.py --quick     # smoke: sample + 2k titles (< 5 min)
-    .venv/bin/python benchmarks/run.py             # sample, 10k, 100k, 1M, 3M titles
+    .venv/bin/python benchmarks/run.py             # sample, 10k, 100k, 1M, 3M, 5M, 10M titles
 
 Each size runs its methods one after the other, in both start-up profiles (``measure.command``):
 ``tuned`` (``--properties-file conf/spark-local.conf``) and ``defaults`` (plain
@@ -13,7 +13,12 @@ jobs (event log), peak RSS of the JVM and of the Python driver, and the ratio to
 of the same size and profile. Every pipeline ``run_report.json`` is checked against the
 generator's ``manifest.json``, the naive edges against the pipeline's.
 
-Writes ``results.csv``, ``results.md``, ``plot.png`` and ``machine.json`` into ``--results``
+Between sizes, what the pipeline adds is compared with what the floor adds (``marginal.csv``
+and the second table of ``results.md``: added wall and CPU seconds, their ratio, CPU seconds
+per added MB), per profile and pipeline method: ``pipeline_no_json`` and, from 1M to 5M
+titles, ``pipeline_state`` (the same with ``--state``: a first load into a new state).
+
+Writes ``results.csv``, ``marginal.csv``, ``results.md``, ``plot.png`` and ``machine.json`` into ``--results``
 (default ``benchmarks/results``; ``--quick``: ``benchmarks/work/quick``), replacing them.
 """
 
@@ -38,9 +43,19 @@ log = logging.getLogger("bench")
 
 SAMPLE = "sample"
 # (titles, drugs): the sizes of the issue's targets.
-FULL_SIZES = ((10_000, 1_000), (100_000, 1_000), (1_000_000, 10_000), (3_000_000, 10_000))
+FULL_SIZES = (
+    (10_000, 1_000),
+    (100_000, 1_000),
+    (1_000_000, 10_000),
+    (3_000_000, 10_000),
+    (5_000_000, 10_000),
+    (10_000_000, 10_000),
+)
 NAIVE_MAX_PAIRS = 100_000 * 1_000  # titles x drugs regex evaluations the naive run may do
 OUTPUT_JSON_MAX_TITLES = 1_000_000  # above: only --no-output-json
+# From this size up to STATE_MAX_TITLES, the pipeline also runs with --state (a first load
+# into a new incremental state); above, only without (the 10M size checks memory).
+STATE_MIN_TITLES, STATE_MAX_TITLES = 1_000_000, 5_000_000
 COLUMNS = (
     "profile",
     "size",
@@ -105,6 +120,8 @@ def methods_for(titles: int, drugs: int, profile: str) -> list[str]:
     if titles <= OUTPUT_JSON_MAX_TITLES:
         methods.append("pipeline")
     methods.append("pipeline_no_json")
+    if STATE_MIN_TITLES <= titles <= STATE_MAX_TITLES:
+        methods.append("pipeline_state")
     if profile == "tuned" and titles * drugs <= NAIVE_MAX_PAIRS:
         methods.append("naive")
     return methods
@@ -227,8 +244,16 @@ def main(argv: list[str] | None = None) -> int:
         writer.writeheader()
         writer.writerows({k: row.get(k, "") for k in COLUMNS} for row in rows)
     measure.plot(rows, os.path.join(results, "plot.png"))
+    marginal = measure.marginal_rows([r for r in rows if r["size"] != SAMPLE])
+    with open(os.path.join(results, "marginal.csv"), "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, list(marginal[0]) if marginal else ["profile"])
+        writer.writeheader()
+        writer.writerows(marginal)
     with open(os.path.join(results, "results.md"), "w", encoding="utf-8") as fh:
         fh.write(measure.markdown_table(rows))
+        if marginal:
+            fh.write("\nWhat each size adds (pipeline vs floor, between two sizes):\n\n")
+            fh.write(measure.marginal_table(marginal))
     failures = sum(failed(row) for row in rows)
     log.info("results in %s (%d failed run(s) or check(s))", results, failures)
     return 1 if failures else 0

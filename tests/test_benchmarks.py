@@ -199,3 +199,42 @@ def test_pipeline_reports_the_manifest_and_finds_the_naive_edges(spark, tiny, tm
     )
     assert len(ours) == expected["edges"]["total"]
     assert ours == baseline
+
+
+def test_marginal_rows_compare_what_each_size_adds_with_the_floor():
+    import measure
+
+    def row(size, titles, method, mb, wall, cpu, profile="tuned"):
+        return {
+            "profile": profile,
+            "size": size,
+            "titles": titles,
+            "method": method,
+            "input_mb": mb,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "status": "ok",
+        }
+
+    rows = [
+        row("1m", 1_000_000, "floor", 150.0, 20.0, 30.0),
+        row("1m", 1_000_000, "pipeline_no_json", 150.0, 60.0, 100.0),
+        row("3m", 3_000_000, "floor", 450.0, 30.0, 40.0),
+        row("3m", 3_000_000, "pipeline_no_json", 450.0, 90.0, 160.0),
+        row("5m", 5_000_000, "floor", 750.0, 45.0, 60.0),
+        row("5m", 5_000_000, "pipeline_no_json", 750.0, 150.0, 250.0),
+        row("5m", 5_000_000, "pipeline_state", 750.0, 170.0, 280.0),  # no 1M/3M partner
+    ]
+    got = measure.marginal_rows(rows)
+    assert [(r["from"], r["to"], r["method"]) for r in got] == [
+        ("1m", "3m", "pipeline_no_json"),
+        ("3m", "5m", "pipeline_no_json"),
+        ("1m", "5m", "pipeline_no_json"),
+    ]
+    first, _, whole = got
+    assert (first["added_mb"], first["added_wall_s"], first["added_cpu_s"]) == (300.0, 30.0, 60.0)
+    assert (first["wall_ratio"], first["cpu_ratio"]) == (3.0, 6.0)
+    assert (first["cpu_s_per_mb"], first["ref_cpu_s_per_mb"]) == (0.2, 0.033)
+    assert (whole["wall_ratio"], whole["cpu_ratio"], whole["cpu_s_per_mb"]) == (3.6, 5.0, 0.25)
+    table = measure.marginal_table(got).splitlines()
+    assert table[2] == "| tuned | 1m | 3m | pipeline_no_json | 300.0 | 30.0 / 10.0 | 60.0 / 10.0 | 3.0 | 6.0 | 0.2 / 0.033 |"

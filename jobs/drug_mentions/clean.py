@@ -125,43 +125,55 @@ def with_steps(frame: DataFrame, targets: dict[str, tuple[str, tuple[Step, ...]]
     return frame
 
 
-def _date_parts(text: Column) -> Column:
-    """Collapsed text of an accepted shape -> its three parts (strings); else NULL."""
-    shaped = F.when(text.rlike(_DATE_SHAPE), text)
-    return F.regexp_extract_all(shaped, F.lit("[0-9A-Za-z]+"), 0)
+def _date_shaped(text: Column) -> Column:
+    """Collapsed text of an accepted shape, else NULL."""
+    return F.when(text.rlike(_DATE_SHAPE), text)
 
 
-def _date_numbers(parts: Column) -> Column:
-    """[d, M, yyyy], [yyyy, M, d] or [d, Month, yyyy] -> [year, month, day] (ints or NULL)."""
-    first, middle, last = (F.element_at(parts, index) for index in (1, 2, 3))
+def _date_fields(shaped: Column) -> Column:
+    """Text of an accepted shape -> [year, month, day] as text (month names as their number).
+
+    The shape regex leaves one separator per shape (``-``, ``/`` or a space) and three parts,
+    the year first when the first part has four digits: the parts are cut at the separator,
+    no second regex."""
+    sep = F.when(shaped.contains("-"), F.lit("-")).when(shaped.contains("/"), F.lit("/"))
+    sep = sep.otherwise(F.lit(" "))
+    first, middle, last = (F.split_part(shaped, sep, F.lit(index)) for index in (1, 2, 3))
     year_first = F.length(first) == 4
     month_names = F.array(*[F.lit(name) for name in _MONTHS])
-    month_name = F.array_position(month_names, F.lower(middle)).cast("int")
-    month = F.coalesce(middle.try_cast("int"), F.when(month_name > 0, month_name))
-    year = F.when(year_first, first).otherwise(last).try_cast("int")
-    day = F.when(year_first, last).otherwise(first).try_cast("int")
-    return F.array(year, month, day)
+    month_name = F.array_position(month_names, F.lower(middle)).cast("string")
+    return F.array(
+        F.when(year_first, first).otherwise(last),
+        F.when(sep == " ", month_name).otherwise(middle),
+        F.when(year_first, last).otherwise(first),
+    )
 
 
-def _date_of_numbers(numbers: Column) -> Column:
-    """[year, month, day] -> the date, or NULL when it does not exist (or is before year 1)."""
-    year, month, day = (F.element_at(numbers, index) for index in (1, 2, 3))
-    in_range = (year >= 1) & month.between(1, 12) & (day >= 1)
-    month_start = F.make_date(F.when(in_range, year), F.when(in_range, month), F.lit(1))
-    exists = in_range & (day <= F.dayofmonth(F.last_day(month_start)))
-    return F.make_date(F.when(exists, year), F.when(exists, month), F.when(exists, day))
+def _date_of_fields(fields: Column) -> Column:
+    """[year (4 digits), month, day (1-2 digits)] -> the date, or NULL when it does not exist
+    or is before year 1: Spark's own string-to-date cast of ``yyyy-M-d``."""
+    year = F.element_at(fields, 1)
+    return F.when(year != "0000", F.array_join(fields, "-").try_cast("date"))
+
+
+def decode_and_compose(text: Column) -> Column:
+    """:func:`decode_escape_runs`, then :func:`nfc`, in one step: both hold expressions Spark
+    cannot compile into a stage's generated code (lambdas, ``reflect``), so the projection of
+    each is evaluated on its own, copying every row once more; one projection for both
+    copies it once."""
+    return nfc(decode_escape_runs(text))
 
 
 # Titles, journals, drug names and atccodes: remove control characters, decode escape runs,
 # NFC, trim and collapse whitespace; blank -> NULL.
-TEXT_STEPS: tuple[Step, ...] = (remove_controls, decode_escape_runs, nfc, collapse_spaces)
+TEXT_STEPS: tuple[Step, ...] = (remove_controls, decode_and_compose, collapse_spaces)
 # Ids are strings (JSON ints arrive as their decimal text); control characters removed,
 # whitespace trimmed and collapsed; blank -> NULL.
 ID_STEPS: tuple[Step, ...] = (remove_controls, collapse_spaces)
 # Dates: one anchored regex checks the shape (dd/MM/yyyy day first, yyyy-MM-dd, yyyy/MM/dd,
-# d MMMM yyyy with an English month in any case), then the three numbers are split off,
-# range-checked and put together with make_date: no date formatter, no exception.
-DATE_STEPS: tuple[Step, ...] = (collapse_spaces, _date_parts, _date_numbers, _date_of_numbers)
+# d MMMM yyyy with an English month in any case), then the three parts are cut at the shape's
+# separator and cast as yyyy-M-d: no date formatter, no exception.
+DATE_STEPS: tuple[Step, ...] = (collapse_spaces, _date_shaped, _date_fields, _date_of_fields)
 
 
 # A publication record's clean fields: field -> (raw column, rule).

@@ -19,6 +19,8 @@ from drug_mentions.contract import MENTION_COLUMNS
 # A word: a maximal run of letters and digits. (regexp_extract_all compiles its pattern once;
 # split would compile it again for every row.)
 _WORD = r"[\p{L}\p{N}]+"
+_NOT_WORD = r"[^\p{L}\p{N}]+"
+_NOT_SPACE = "[^ ]+"
 
 
 def words(text: Column) -> Column:
@@ -28,10 +30,14 @@ def words(text: Column) -> Column:
     would add word breaks inside a word, as some letters upper-case to a letter plus a
     combining mark (``ǰ`` -> ``J̌``, ``ΐ`` -> ``Ϊ́``), so ``Xǰethanol`` would mention ETHANOL.
     NULL text has no words (an empty array, never NULL). ASCII text (the common case) cannot
-    gain a word break by upper-casing, so it is upper-cased whole and split once, without the
-    per-word lambda."""
+    gain a word break by upper-casing, so it is upper-cased whole and split once. Other text
+    has every run of non-word characters replaced by one space first, then is upper-cased and
+    split at the spaces: upper-casing maps each character on its own and never makes a space,
+    so that is each word upper-cased, with no per-word lambda (a lambda would keep Spark from
+    compiling the matching into one generated function)."""
     ascii_words = F.regexp_extract_all(F.upper(text), F.lit(_WORD), 0)
-    other_words = F.transform(F.regexp_extract_all(text, F.lit(_WORD), 0), F.upper)
+    spaced = F.regexp_replace(text, _NOT_WORD, " ")
+    other_words = F.regexp_extract_all(F.upper(spaced), F.lit(_NOT_SPACE), 0)
     found = F.when(clean.is_ascii(text), ascii_words).otherwise(other_words)
     return F.coalesce(found, F.array().cast("array<string>"))
 
@@ -43,7 +49,10 @@ def match_mentions(
     columns of the publication), one per (publication, drug), from publications and the drug
     list's keys (:func:`drug_mentions.drugs.drug_keys`)."""
     title_words = publications.withColumn("_words", words(F.col("title")))
-    exploded = title_words.select("*", F.posexplode("_words").alias("_pos", "_word"))
+    # posexplode_outer: with posexplode, Spark would infer a filter ``size(_words) > 0`` and
+    # push it below the projection that computes the words, computing them twice per title.
+    # (A title without words gets one row with no word, which joins no drug.)
+    exploded = title_words.select("*", F.posexplode_outer("_words").alias("_pos", "_word"))
     joined = exploded.join(
         F.broadcast(drugs), exploded["_word"] == drugs["first_word"], how="inner"
     )

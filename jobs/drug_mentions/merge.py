@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 # Up to this many candidate records with an id (graph edges), the candidates' graph is
 # collected and solved on the driver (a few hundred bytes per edge); above, in Spark rounds.
 DRIVER_MAX_EDGES = 250_000
+# Up to this many shared hashes (8 bytes each), they are broadcast to the pass that splits the
+# records into singles and candidates (a hash lookup per record); above, that pass is a
+# shuffle join. Their size is only known to Spark once counted (a checkpoint has no
+# statistics), so the driver decides from the count.
+BROADCAST_MAX_SHARED = 2_000_000
+# Hashes per task when finding the shared ones: a hash table of ~40 MB (8-byte key, count and
+# Spark's bookkeeping), well within a 1 GB heap with a task per core.
+KEYS_PER_TASK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,17 +65,35 @@ def _hash_keys(records: DataFrame) -> DataFrame:
     )
 
 
-def shared_hashes(keyed: DataFrame) -> DataFrame:
-    """``_hash`` values carried by more than one record (as id or as title and date)."""
+def shared_hashes(keyed: DataFrame, partitions: int | None = None) -> DataFrame:
+    """``_hash`` values carried by more than one record (as id or as title and date).
+
+    ``partitions``: the hashes are first spread by value over that many tasks, so each
+    task's hash table holds at most ``KEYS_PER_TASK`` of them. Nearly every hash is unique,
+    so Spark's usual pre-aggregation before the shuffle would only copy them into a table of
+    their own, and a few large tasks (AQE joins small shuffle outputs) would outgrow memory
+    and sort their table to disk."""
     id_hashes = keyed.where(F.col("id").isNotNull()).select(F.col("_id_hash").alias("_hash"))
     all_hashes = id_hashes.unionByName(keyed.select(F.col("_td_hash").alias("_hash")))
+    if partitions:
+        all_hashes = all_hashes.repartition(partitions, "_hash")
     return all_hashes.groupBy("_hash").count().where(F.col("count") > 1).select("_hash")
 
 
-def split_candidates(keyed: DataFrame, shared: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(records holding no shared hash: components of their own, the others)."""
+def hash_partitions(record_count: int) -> int:
+    """Tasks for :func:`shared_hashes` over ``record_count`` records (two hashes each)."""
+    return max(1, -(-2 * record_count // KEYS_PER_TASK))
+
+
+def split_candidates(
+    keyed: DataFrame, shared: DataFrame, broadcast: bool = False
+) -> tuple[DataFrame, DataFrame]:
+    """(records holding no shared hash: components of their own, the others); ``broadcast``:
+    the shared hashes are few enough to be sent to every task (no shuffle of the records)."""
     by_id = shared.select(F.col("_hash").alias("_id_hash"), F.lit(True).alias("_by_id"))
     by_td = shared.select(F.col("_hash").alias("_td_hash"), F.lit(True).alias("_by_td"))
+    if broadcast:
+        by_id, by_td = F.broadcast(by_id), F.broadcast(by_td)
     flagged = keyed.join(by_id, on="_id_hash", how="left").join(by_td, on="_td_hash", how="left")
     alone = F.col("_by_id").isNull() & F.col("_by_td").isNull()
     columns = list(PUBLICATION_COLUMNS)
@@ -161,18 +187,25 @@ def merge_on_driver(records: DataFrame, surrogate_prefix: str) -> Merged:
 
 
 def merge_shared_keys(
-    records: DataFrame, max_rounds: int, surrogate_prefix: str, driver_max_edges: int
+    records: DataFrame,
+    max_rounds: int,
+    surrogate_prefix: str,
+    driver_max_edges: int,
+    record_count: int | None = None,
 ) -> Merged:
     """A large input: one aggregation of hashes finds the records that share a key; the
     others are publications as they are (read again from ``records``, lazily); only the
     candidates are labelled, on the driver when they have at most ``driver_max_edges`` ids,
     else in Spark rounds."""
     keyed = _hash_keys(records)
-    shared, seen = materialise(shared_hashes(keyed), shared=F.count(F.lit(1)))
+    partitions = hash_partitions(record_count) if record_count else None
+    shared, seen = materialise(shared_hashes(keyed, partitions), shared=F.count(F.lit(1)))
     if seen["shared"] == 0:
         log.info("merge: no record shares an id or a title and date")
         return Merged(single_publications(records, surrogate_prefix), {})
-    singles, candidates = split_candidates(keyed, shared)
+    singles, candidates = split_candidates(
+        keyed, shared, broadcast=seen["shared"] <= BROADCAST_MAX_SHARED
+    )
     candidates, size = materialise(candidates, records=F.count(F.lit(1)), with_id=F.count("id"))
     small = size["with_id"] <= driver_max_edges
     log.info(
@@ -207,4 +240,6 @@ def merge_duplicates(
     if record_count <= driver_max_edges:
         log.info("merge: %d record(s), labelled on the driver", record_count)
         return merge_on_driver(records, surrogate_prefix)
-    return merge_shared_keys(records, max_rounds, surrogate_prefix, driver_max_edges)
+    return merge_shared_keys(
+        records, max_rounds, surrogate_prefix, driver_max_edges, record_count
+    )
