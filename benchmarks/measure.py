@@ -9,6 +9,7 @@ job script, where ``output.json`` is streamed) and the tree total (with Python w
 from __future__ import annotations
 
 import logging
+import itertools
 import os
 import platform
 import shutil
@@ -283,7 +284,7 @@ def marginal_rows(rows: list[dict], reference: str = "floor") -> list[dict]:
     for profile in dict.fromkeys(r["profile"] for r in ok):
         mine = [r for r in ok if r["profile"] == profile]
         sizes = sorted({r["titles"] for r in mine})
-        pairs = list(zip(sizes, sizes[1:]))
+        pairs = list(itertools.pairwise(sizes))
         if len(sizes) > 2:
             pairs.append((sizes[0], sizes[-1]))
         for small, large in pairs:
