@@ -8,8 +8,8 @@ job script, where ``output.json`` is streamed) and the tree total (with Python w
 
 from __future__ import annotations
 
-import logging
 import itertools
+import logging
 import os
 import platform
 import shutil
@@ -295,9 +295,7 @@ def marginal_rows(rows: list[dict], reference: str = "floor") -> list[dict]:
             mb = ref_large["input_mb"] - ref_small["input_mb"]
             ref_wall = ref_large["wall_s"] - ref_small["wall_s"]
             ref_cpu = ref_large["cpu_s"] - ref_small["cpu_s"]
-            methods = dict.fromkeys(
-                r["method"] for r in mine if r["method"].startswith("pipeline")
-            )
+            methods = dict.fromkeys(r["method"] for r in mine if r["method"].startswith("pipeline"))
             for method in methods:
                 one, two = at.get((small, method)), at.get((large, method))
                 if not one or not two:

@@ -237,4 +237,7 @@ def test_marginal_rows_compare_what_each_size_adds_with_the_floor():
     assert (first["cpu_s_per_mb"], first["ref_cpu_s_per_mb"]) == (0.2, 0.033)
     assert (whole["wall_ratio"], whole["cpu_ratio"], whole["cpu_s_per_mb"]) == (3.6, 5.0, 0.25)
     table = measure.marginal_table(got).splitlines()
-    assert table[2] == "| tuned | 1m | 3m | pipeline_no_json | 300.0 | 30.0 / 10.0 | 60.0 / 10.0 | 3.0 | 6.0 | 0.2 / 0.033 |"
+    assert (
+        table[2]
+        == "| tuned | 1m | 3m | pipeline_no_json | 300.0 | 30.0 / 10.0 | 60.0 / 10.0 | 3.0 | 6.0 | 0.2 / 0.033 |"
+    )

@@ -240,6 +240,4 @@ def merge_duplicates(
     if record_count <= driver_max_edges:
         log.info("merge: %d record(s), labelled on the driver", record_count)
         return merge_on_driver(records, surrogate_prefix)
-    return merge_shared_keys(
-        records, max_rounds, surrogate_prefix, driver_max_edges, record_count
-    )
+    return merge_shared_keys(records, max_rounds, surrogate_prefix, driver_max_edges, record_count)
