@@ -277,16 +277,16 @@ def plot(rows: list[dict], png_path: str) -> None:
 
 def marginal_rows(rows: list[dict], reference: str = "floor") -> list[dict]:
     """What each pipeline method adds from one size to the next (and from the smallest to
-    the largest), against what its ``reference`` adds between the same sizes, per profile:
+    every size beyond the next), against what its ``reference`` adds between the same sizes, per profile:
     added wall and CPU seconds, their ratios, and CPU seconds per added MB."""
     out = []
     ok = [r for r in rows if r["status"] == "ok" and r.get("input_mb") not in ("", None)]
     for profile in dict.fromkeys(r["profile"] for r in ok):
         mine = [r for r in ok if r["profile"] == profile]
         sizes = sorted({r["titles"] for r in mine})
-        pairs = list(itertools.pairwise(sizes))
-        if len(sizes) > 2:
-            pairs.append((sizes[0], sizes[-1]))
+        # Each step, then from the smallest size to every size beyond the next one (1M -> 5M
+        # is the issue's span; 1M -> 10M the longest).
+        pairs = list(itertools.pairwise(sizes)) + [(sizes[0], large) for large in sizes[2:]]
         for small, large in pairs:
             at = {(r["titles"], r["method"]): r for r in mine}
             ref_small, ref_large = at.get((small, reference)), at.get((large, reference))

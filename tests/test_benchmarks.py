@@ -224,18 +224,23 @@ def test_marginal_rows_compare_what_each_size_adds_with_the_floor():
         row("5m", 5_000_000, "floor", 750.0, 45.0, 60.0),
         row("5m", 5_000_000, "pipeline_no_json", 750.0, 150.0, 250.0),
         row("5m", 5_000_000, "pipeline_state", 750.0, 170.0, 280.0),  # no 1M/3M partner
+        row("10m", 10_000_000, "floor", 1500.0, 80.0, 110.0),
+        row("10m", 10_000_000, "pipeline_no_json", 1500.0, 300.0, 500.0),
     ]
     got = measure.marginal_rows(rows)
     assert [(r["from"], r["to"], r["method"]) for r in got] == [
         ("1m", "3m", "pipeline_no_json"),
         ("3m", "5m", "pipeline_no_json"),
+        ("5m", "10m", "pipeline_no_json"),
         ("1m", "5m", "pipeline_no_json"),
+        ("1m", "10m", "pipeline_no_json"),
     ]
-    first, _, whole = got
+    first, _, _, whole, longest = got
     assert (first["added_mb"], first["added_wall_s"], first["added_cpu_s"]) == (300.0, 30.0, 60.0)
     assert (first["wall_ratio"], first["cpu_ratio"]) == (3.0, 6.0)
     assert (first["cpu_s_per_mb"], first["ref_cpu_s_per_mb"]) == (0.2, 0.033)
     assert (whole["wall_ratio"], whole["cpu_ratio"], whole["cpu_s_per_mb"]) == (3.6, 5.0, 0.25)
+    assert (longest["added_mb"], longest["wall_ratio"], longest["cpu_ratio"]) == (1350.0, 4.0, 5.0)
     table = measure.marginal_table(got).splitlines()
     assert (
         table[2]

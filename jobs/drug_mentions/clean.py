@@ -7,8 +7,8 @@ the publication records (:func:`with_clean_fields`), the drug list
 
 All built-in Spark functions (no Python UDF): escape runs are decoded with ``unhex`` +
 ``is_valid_utf8`` + ``decode`` inside higher-order functions, Unicode NFC comes from ICU4J
-(bundled with Spark 4 for collations) through ``reflect``, dates are matched by shape and
-built with ``make_date`` after a range check.
+(bundled with Spark 4 for collations) through ``reflect``, dates are matched by shape, cut
+at their separator and cast (``try_cast``: an impossible date is NULL, no exception).
 
 This is the hot path (every field of every record), so each rule has a cheap byte-level test
 for the common case (plain ASCII, nothing to change) and runs its regular expression only
