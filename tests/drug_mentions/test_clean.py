@@ -88,6 +88,57 @@ def test_text_rule_removes_controls_decodes_escapes_composes_and_collapses(spark
     _assert_table(spark, clean.TEXT_STEPS, TEXT_CASES)
 
 
+IS_PLAIN_CASES = [
+    ("Plain ASCII words, and punctuation!", True),
+    ("A", True),
+    (r"back\slash", True),
+    (r"an escape \x41", False),
+    ("two  spaces", False),
+    (" leading", False),
+    ("trailing ", False),
+    ("tab\there", False),
+    ("line\nbreak", False),
+    ("final line break\n", False),  # Java's $ would match before it
+    ("730\r", False),
+    ("nul\x00", False),
+    ("del\x7f", False),
+    ("caf\u00e9", False),
+    ("", False),
+]
+
+
+def test_is_plain_is_printable_ascii_words_with_single_spaces_and_no_escape(spark):
+    frame = spark.createDataFrame(
+        [(i, t) for i, (t, _) in enumerate(IS_PLAIN_CASES)], "i int, s string"
+    )
+    got = frame.select(clean.is_plain(F.col("s")).alias("p")).collect()
+    assert [row.p for row in got] == [want for _, want in IS_PLAIN_CASES]
+
+
+def test_with_steps_gives_the_same_result_with_and_without_the_plain_text_fast_path(spark):
+    values = [raw for raw, _ in TEXT_CASES] + [text for text, _ in IS_PLAIN_CASES]
+    frame = spark.createDataFrame([(i, v) for i, v in enumerate(values)], "i int, s string")
+    for steps in clean.PLAIN_IS_FINAL:
+        fast = clean.with_steps(frame, {"out": ("s", steps)})
+        slow = clean.with_steps(frame, {"out": ("s", steps)}, fast_path=False)
+        assert fast.columns == ["i", "s", "out"]  # the flag column is dropped
+        assert_df_equality(fast.orderBy("i"), slow.orderBy("i"))
+
+
+def test_with_steps_skips_the_steps_of_a_plain_is_final_rule_for_plain_text_only(
+    spark, monkeypatch
+):
+    marked = (lambda text: F.concat(text, F.lit("!")),)  # changes any text: shows who ran it
+    monkeypatch.setattr(clean, "PLAIN_IS_FINAL", (marked,))
+    frame = spark.createDataFrame(
+        [(i, t) for i, (t, _) in enumerate(IS_PLAIN_CASES)], "i int, s string"
+    )
+    fast = clean.with_steps(frame, {"out": ("s", marked)}).orderBy("i").collect()
+    slow = clean.with_steps(frame, {"out": ("s", marked)}, fast_path=False).orderBy("i").collect()
+    assert [r.out for r in fast] == [t if plain else t + "!" for t, plain in IS_PLAIN_CASES]
+    assert [r.out for r in slow] == [t + "!" for t, _ in IS_PLAIN_CASES]
+
+
 PARSE_DATE_CASES = [
     ("01/02/2020", dt.date(2020, 2, 1)),  # day first
     ("25/05/2020", dt.date(2020, 5, 25)),

@@ -156,6 +156,17 @@ def test_text_rule_is_idempotent_and_leaves_no_escape_or_control(spark, texts):
     ] * texts.count(None)
 
 
+@PROFILE
+@given(batches(st.one_of(messy_text, st.from_regex(r"[ !-~]{0,12}", fullmatch=True))))
+def test_plain_text_fast_path_changes_no_result(spark, texts):
+    frame = spark.createDataFrame(list(enumerate(texts)), "i int, s string")
+    rules = {"text": ("s", clean.TEXT_STEPS), "id": ("s", clean.ID_STEPS)}
+    fast = clean.with_steps(frame, rules).orderBy("i").collect()
+    slow = clean.with_steps(frame, rules, fast_path=False).orderBy("i").collect()
+    differ = [(t, f, s) for t, f, s in zip(texts, fast, slow, strict=True) if f != s]
+    _assert_none(differ, "changed by the fast path (input, fast, slow)")
+
+
 # A payload that is not itself escape-like (no backslash), around a valid or invalid run.
 plain = st.text(
     alphabet=st.characters(exclude_characters="\\", exclude_categories=["Cs"]), max_size=8
