@@ -7,8 +7,9 @@ PySpark at run time. Importing the package itself does not import PySpark, so li
 Modules, in pipeline order: ``contract`` (sources, files, columns, schemas, reject reasons,
 output names: plain Python), ``discover`` (find and check the input files), ``extract`` (read
 them) with ``json_fields`` (JSON values read like CSV fields) after ``peek`` (headers, JSON
-kinds, encodings), ``clean`` (text, dates, ids, reject reasons, rejects/ rows), ``drugs`` (the
-drug list: read, clean, reject, keys), ``merge`` (duplicates, surrogate ids) with
+kinds, encodings), ``clean`` (text, dates, ids, reject reasons, rejects/ rows) with ``dates``
+(the date rule's steps), ``drugs`` (the drug list: read, clean, reject, keys), ``merge``
+(duplicates, surrogate ids) with
 ``components`` (its graph algorithms) and ``groups`` (a publication as a summary, its keys),
 ``match`` (words, titles -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
 publishing), ``report`` (run_report.json), ``page`` and ``page_html`` (report.html: its

@@ -8,7 +8,7 @@ the publication records (:func:`with_clean_fields`), the drug list
 All built-in Spark functions (no Python UDF): escape runs are decoded with ``unhex`` +
 ``is_valid_utf8`` + ``decode`` inside higher-order functions, Unicode NFC comes from ICU4J
 (bundled with Spark 4 for collations) through ``reflect``, dates are matched by shape, cut
-at their separator and cast (``try_cast``: an impossible date is NULL, no exception).
+at their separator and cast (:mod:`drug_mentions.dates`).
 
 This is the hot path (every field of every record). Nearly every field is plain text that no
 step changes: one test (:func:`is_plain`) lets it skip every step of its rule
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from drug_mentions import contract
+from drug_mentions import contract, dates
 
 # A run of literal escapes such as \xc3\xb1 (backslash, x, two hex digits), repeated.
 _ESCAPE_RUN = r"(?:\\x[0-9A-Fa-f]{2})+"
@@ -40,16 +40,10 @@ _ASCII_SPACES = ("\t", "\n", "\x0b", "\x0c", "\r")
 # feed, vertical tab, form feed, carriage return, which become spaces) and DEL.
 _CONTROLS = r"[\x00-\x08\x0E-\x1F\x7F]"
 
-# Accepted date shapes: d/M/yyyy (day first), yyyy-M-d, yyyy/M/d, d Month yyyy.
-_DATE_SHAPE = r"^(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2} [A-Za-z]+ \d{4})$"
 # Plain text: printable ASCII words separated by single spaces (no control, no tab or line
 # break, nothing to trim, not blank). Possessive quantifiers: one pass, no backtracking; \z,
 # not $, which in Java also matches before a final line break ("730\r").
 _PLAIN = r"^[!-~]++(?: [!-~]++)*+\z"
-# fmt: off
-_MONTHS = ("january", "february", "march", "april", "may", "june",
-           "july", "august", "september", "october", "november", "december")
-# fmt: on
 
 
 def is_ascii(text: Column) -> Column:
@@ -152,37 +146,6 @@ def with_steps(
     return frame.drop(*plain.values())
 
 
-def _date_shaped(text: Column) -> Column:
-    """Collapsed text of an accepted shape, else NULL."""
-    return F.when(text.rlike(_DATE_SHAPE), text)
-
-
-def _date_fields(shaped: Column) -> Column:
-    """Text of an accepted shape -> [year, month, day] as text (month names as their number).
-
-    The shape regex leaves one separator per shape (``-``, ``/`` or a space) and three parts,
-    the year first when the first part has four digits: the parts are cut at the separator,
-    no second regex."""
-    sep = F.when(shaped.contains("-"), F.lit("-")).when(shaped.contains("/"), F.lit("/"))
-    sep = sep.otherwise(F.lit(" "))
-    first, middle, last = (F.split_part(shaped, sep, F.lit(index)) for index in (1, 2, 3))
-    year_first = F.length(first) == 4
-    month_names = F.array(*[F.lit(name) for name in _MONTHS])
-    month_name = F.array_position(month_names, F.lower(middle)).cast("string")
-    return F.array(
-        F.when(year_first, first).otherwise(last),
-        F.when(sep == " ", month_name).otherwise(middle),
-        F.when(year_first, last).otherwise(first),
-    )
-
-
-def _date_of_fields(fields: Column) -> Column:
-    """[year (4 digits), month, day (1-2 digits)] -> the date, or NULL when it does not exist
-    or is before year 1: Spark's own string-to-date cast of ``yyyy-M-d``."""
-    year = F.element_at(fields, 1)
-    return F.when(year != "0000", F.array_join(fields, "-").try_cast("date"))
-
-
 def decode_and_compose(text: Column) -> Column:
     """:func:`decode_escape_runs`, then :func:`nfc`, in one step: both hold expressions Spark
     cannot compile into a stage's generated code (lambdas, ``reflect``), so the projection of
@@ -200,7 +163,7 @@ ID_STEPS: tuple[Step, ...] = (remove_controls, collapse_spaces)
 # Dates: one anchored regex checks the shape (dd/MM/yyyy day first, yyyy-MM-dd, yyyy/MM/dd,
 # d MMMM yyyy with an English month in any case), then the three parts are cut at the shape's
 # separator and cast as yyyy-M-d: no date formatter, no exception.
-DATE_STEPS: tuple[Step, ...] = (collapse_spaces, _date_shaped, _date_fields, _date_of_fields)
+DATE_STEPS: tuple[Step, ...] = (collapse_spaces, dates.shaped, dates.fields, dates.of_fields)
 # The rules that leave a plain text (:func:`is_plain`) as it is: with_steps skips their steps
 # for it.
 PLAIN_IS_FINAL: tuple[tuple[Step, ...], ...] = (TEXT_STEPS, ID_STEPS)
