@@ -277,8 +277,8 @@ def plot(rows: list[dict], png_path: str) -> None:
 
 def marginal_rows(rows: list[dict], reference: str = "floor") -> list[dict]:
     """What each pipeline method adds from one size to the next (and from the smallest to
-    every size beyond the next), against what its ``reference`` adds between the same sizes, per profile:
-    added wall and CPU seconds, their ratios, and CPU seconds per added MB."""
+    every size beyond the next), against what its ``reference`` adds between the same sizes,
+    per profile: added wall and CPU seconds, their ratios, and CPU seconds per added MB."""
     out = []
     ok = [r for r in rows if r["status"] == "ok" and r.get("input_mb") not in ("", None)]
     for profile in dict.fromkeys(r["profile"] for r in ok):

@@ -9,8 +9,8 @@ output names: plain Python), ``discover`` (find and check the input files), ``ex
 them) with ``json_fields`` (JSON values read like CSV fields) after ``peek`` (headers, JSON
 kinds, encodings), ``clean`` (text, dates, ids, reject reasons, rejects/ rows) with ``dates``
 (the date rule's steps), ``drugs`` (the drug list: read, clean, reject, keys), ``merge``
-(duplicates, surrogate ids) with
-``components`` (its graph algorithms) and ``groups`` (a publication as a summary, its keys),
+(duplicates, surrogate ids) with ``components`` (its graph algorithms) and ``groups`` (a
+publication as a summary, its keys),
 ``match`` (words, titles -> drugs), ``graph`` (output.json), ``load`` (writing and atomic
 publishing), ``report`` (run_report.json), ``page`` and ``page_html`` (report.html: its
 bounded data, its text), ``runner`` (one run, step by step). Incremental runs: ``state`` (what

@@ -12,9 +12,9 @@ at their separator and cast (:mod:`drug_mentions.dates`).
 
 This is the hot path (every field of every record). Nearly every field is plain text that no
 step changes: one test (:func:`is_plain`) lets it skip every step of its rule
-(:func:`with_steps`). Elsewhere each step has a cheap byte-level test for its common case
-and runs its regular expression only when that test fails: Java regexes decode the UTF-8 text and, for ``regexp_replace``, rebuild
-it, which cost several times the read of the record.
+(:func:`with_steps`). Elsewhere each step has a cheap byte-level test for its common case and
+runs its regular expression only when that test fails: Java regexes decode the UTF-8 text
+and, for ``regexp_replace``, rebuild it, which cost several times the read of the record.
 """
 
 from __future__ import annotations
